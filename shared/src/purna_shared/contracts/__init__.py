@@ -1,0 +1,1 @@
+"""Event contracts: what crosses the wire between Purna and anyone who subscribes."""

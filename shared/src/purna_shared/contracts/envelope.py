@@ -1,0 +1,149 @@
+"""The CloudEvents 1.0 envelope and its Redis stream entry layout.
+
+An entry is a flat map of strings, readable with ``redis-cli XRANGE`` and writable by any
+Redis client::
+
+    specversion      1.0
+    id               UUIDv7 (the idempotency key for every consumer)
+    type             purna.<event-name>.v<major>
+    source           purna/<service>
+    time             RFC 3339 UTC, e.g. 2024-08-15T09:30:00.123Z
+    subject          aggregate id (participant, session, application ...)
+    datacontenttype  application/json
+    dataschema       schemas/events/<event-name>.v<major>.json
+    correlationid    id of the first event (or request) of the chain
+    causationid      id of the event that caused this one ("" when a request did)
+    data             the payload as a JSON string
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import uuid_utils
+from pydantic import ValidationError
+
+from .base import IntegrationEvent
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+ENTRY_FIELDS = (
+    "specversion",
+    "id",
+    "type",
+    "source",
+    "time",
+    "subject",
+    "datacontenttype",
+    "dataschema",
+    "correlationid",
+    "causationid",
+    "data",
+)
+REQUIRED_FIELDS = ("specversion", "id", "type", "source", "time", "data")
+
+E = TypeVar("E", bound=IntegrationEvent)
+
+
+class EnvelopeError(ValueError):
+    """An entry that is not a valid Purna envelope; the message says why."""
+
+
+def new_event_id() -> str:
+    """A UUIDv7: unique, and sortable by creation time."""
+    return str(uuid_utils.uuid7())
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    type: str
+    source: str
+    data: str
+    id: str = field(default_factory=new_event_id)
+    time: str = field(default_factory=lambda: format_time(datetime.now(UTC)))
+    subject: str = ""
+    dataschema: str = ""
+    correlationid: str = ""
+    causationid: str = ""
+    specversion: str = SPECVERSION
+    datacontenttype: str = CONTENT_TYPE
+
+    @classmethod
+    def wrap(
+        cls,
+        event: IntegrationEvent,
+        *,
+        source: str,
+        cause: Envelope | None = None,
+        correlation_id: str | None = None,
+    ) -> Envelope:
+        """Envelope a payload. ``cause`` links it to the event a handler is reacting to."""
+        event_id = new_event_id()
+        if cause is not None:
+            correlation = cause.correlationid or cause.id
+            causation = cause.id
+        else:
+            correlation = correlation_id or event_id
+            causation = ""
+        return cls(
+            id=event_id,
+            type=event.event_type(),
+            source=source if source.startswith("purna/") else f"purna/{source}",
+            subject=event.subject(),
+            dataschema=event.dataschema(),
+            correlationid=correlation,
+            causationid=causation,
+            data=event.model_dump_json(),
+        )
+
+    def to_fields(self) -> dict[str, str]:
+        """The stream entry: field name to string value, in the documented order."""
+        return {name: getattr(self, name) for name in ENTRY_FIELDS}
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[bytes, bytes] | Mapping[str, str]) -> Envelope:
+        """Parse a stream entry; raise :class:`EnvelopeError` naming what is wrong."""
+        decoded: dict[str, str] = {}
+        for key, value in fields.items():
+            try:
+                k = key.decode() if isinstance(key, bytes) else key
+                v = value.decode() if isinstance(value, bytes) else value
+            except UnicodeDecodeError as exc:
+                raise EnvelopeError(f"field is not UTF-8: {exc}") from exc
+            decoded[k] = v
+        missing = [name for name in REQUIRED_FIELDS if not decoded.get(name)]
+        if missing:
+            raise EnvelopeError(f"missing envelope field(s): {', '.join(missing)}")
+        if decoded["specversion"] != SPECVERSION:
+            raise EnvelopeError(f"unsupported specversion {decoded['specversion']!r}")
+        content_type = decoded.get("datacontenttype") or CONTENT_TYPE
+        if content_type != CONTENT_TYPE:
+            raise EnvelopeError(f"unsupported datacontenttype {content_type!r}")
+        known = {name: decoded.get(name, "") for name in ENTRY_FIELDS}
+        known["datacontenttype"] = content_type
+        return cls(**known)
+
+    def payload(self, model: type[E]) -> E:
+        """Validate ``data`` against ``model``; raise :class:`EnvelopeError` with the reason."""
+        if self.type != model.event_type():
+            raise EnvelopeError(f"type {self.type!r} is not {model.event_type()!r}")
+        try:
+            raw = json.loads(self.data)
+        except json.JSONDecodeError as exc:
+            raise EnvelopeError(f"data is not valid JSON: {exc}") from exc
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise EnvelopeError(f"data does not match {model.__name__}: {problems}") from exc

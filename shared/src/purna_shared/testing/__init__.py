@@ -1,0 +1,1 @@
+"""Test harness: real Redis and PostgreSQL for integration tests (see ``plugin``)."""

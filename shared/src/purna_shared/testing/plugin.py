@@ -1,0 +1,1 @@
+"""pytest plugin: fixtures for a real Redis and a real PostgreSQL (filled in below)."""
