@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-DEFAULT_DEV_JWT_SECRET = "purna-development-secret-change-me-in-production"  # noqa: S105
+DEFAULT_DEV_JWT_SECRET = "purna-development-secret-change-me-in-production"
 
 
 class _ServicePrefixedEnv(PydanticBaseSettingsSource):
@@ -62,11 +62,15 @@ class PurnaSettings(BaseSettings):
     )
     consumer_batch: int = Field(100, ge=1, le=10_000)
     consumer_block_ms: int = Field(1000, ge=1)
-    reclaim_idle_ms: int = Field(30_000, ge=1, description="pending entries idle this long are reclaimed")
+    reclaim_idle_ms: int = Field(
+        30_000, ge=1, description="pending entries idle this long are reclaimed"
+    )
     reclaim_interval_ms: int = Field(5_000, ge=1)
     max_deliveries: int = Field(5, ge=1, description="deliveries before an entry is dead-lettered")
     relay_batch: int = Field(500, ge=1)
-    relay_poll_ms: int = Field(1000, ge=10, description="relay fallback poll when no NOTIFY arrives")
+    relay_poll_ms: int = Field(
+        1000, ge=10, description="relay fallback poll when no NOTIFY arrives"
+    )
 
     jwt_secret: str = Field(DEFAULT_DEV_JWT_SECRET, description="HS256 secret (development)")
     jwt_jwks_url: str | None = Field(None, description="RS256 JWKS URL (production OIDC)")

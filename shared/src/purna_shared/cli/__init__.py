@@ -4,4 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .dlq import dlq_app
+
 app = typer.Typer(no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")

@@ -34,7 +34,7 @@ class IntegrationEvent(BaseModel):
 
     @classmethod
     def event_type(cls) -> str:
-        """CloudEvents ``type``, equal to the stream's base name, e.g. ``purna.session-completed.v1``."""
+        """CloudEvents ``type``: the stream's base name, e.g. ``purna.session-completed.v1``."""
         return f"purna.{cls.name}.v{cls.version}"
 
     @classmethod

@@ -1,0 +1,1 @@
+"""Reliable messaging over Redis Streams: outbox, inbox-guarded consumers, dead letters."""

@@ -1,0 +1,370 @@
+"""Inbox-guarded consumers of Purna's streams.
+
+One ``EventConsumer`` per worker process reads every stream its service subscribes to, as
+consumer group ``<service>`` and consumer ``<host>-<pid>``:
+
+* Entries are read in bounded batches (``XREADGROUP COUNT``) and a batch is handled in one
+  database transaction: one multi-row inbox insert, the handlers, their outbox rows, one commit,
+  then one ``XACK``. If the batch fails, each entry is retried in its own transaction, so a bad
+  entry costs only itself.
+* The inbox primary key ``(consumer_group, event_id)`` makes a redelivered or duplicated entry a
+  no-op: acknowledged, not handled again. Idempotency is keyed on the envelope ``id``, never on
+  the Redis entry id (a redriven or re-published event gets a new one).
+* A handler that raises leaves its entry pending. The reclaimer (``XAUTOCLAIM``) takes entries
+  idle longer than ``reclaim_idle_ms`` from crashed or failing consumers and handles them again.
+* Entries that cannot be parsed or validated, and entries delivered ``max_deliveries`` times,
+  are copied to ``purna.dead-letter`` with the reason and then acknowledged: the worker goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..contracts.base import IntegrationEvent
+from ..contracts.catalog import dead_letter_stream
+from ..contracts.envelope import Envelope, EnvelopeError
+from ..settings import PurnaSettings
+from .dead_letter import dead_letter_fields
+from .tables import inbox
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=IntegrationEvent)
+RawFields = Mapping[bytes, bytes]
+
+
+class Retry(Exception):  # noqa: N818 - reads as an instruction: "retry this later"
+    """Raise from a handler when the event refers to something not known yet (another stream
+    may still be delivering it): the entry stays pending and is redelivered by the reclaimer."""
+
+
+class ConsumerGroupLostError(RuntimeError):
+    """The consumer group vanished (Redis flushed or stream deleted): the process must exit so
+    that its supervisor restarts it and the group is recreated."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery(Generic[E]):
+    """One event as a handler sees it."""
+
+    envelope: Envelope
+    event: E
+    stream: str
+    entry_id: str
+    attempt: int
+
+
+Handler = Callable[[AsyncSession, Delivery[Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Subscription:
+    model: type[IntegrationEvent]
+    handler: Handler
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    entry_id: str
+    fields: RawFields
+    attempt: int
+
+
+def _str(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class EventConsumer:
+    """Reads the subscribed streams as one consumer group and runs inbox-guarded handlers."""
+
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: PurnaSettings,
+        group: str | None = None,
+    ) -> None:
+        self._redis = redis
+        self._sessionmaker = sessionmaker
+        self._settings = settings
+        self.group = group or settings.service
+        self.consumer_name = settings.consumer_name
+        self._subscriptions: dict[str, _Subscription] = {}
+        self._dead_letters = dead_letter_stream(settings.stream_prefix)
+
+    # -- registration -------------------------------------------------------------------------
+
+    def handles(
+        self, model: type[E]
+    ) -> Callable[
+        [Callable[[AsyncSession, Delivery[E]], Awaitable[None]]],
+        Callable[[AsyncSession, Delivery[E]], Awaitable[None]],
+    ]:
+        """Decorator: ``@consumer.handles(SessionCompleted)`` on ``async def h(session, delivery)``.
+
+        The handler runs inside the inbox transaction: whatever it writes (state, outbox rows)
+        commits together with the inbox row, or not at all."""
+
+        def register(
+            handler: Callable[[AsyncSession, Delivery[E]], Awaitable[None]],
+        ) -> Callable[[AsyncSession, Delivery[E]], Awaitable[None]]:
+            self.subscribe(model, handler)
+            return handler
+
+        return register
+
+    def subscribe(
+        self, model: type[E], handler: Callable[[AsyncSession, Delivery[E]], Awaitable[None]]
+    ) -> None:
+        stream = model.stream(self._settings.stream_prefix)
+        if stream in self._subscriptions:
+            raise ValueError(f"{model.__name__} already has a handler in group {self.group}")
+        self._subscriptions[stream] = _Subscription(model, handler)  # type: ignore[arg-type]
+
+    @property
+    def streams(self) -> list[str]:
+        return list(self._subscriptions)
+
+    # -- running ------------------------------------------------------------------------------
+
+    async def ensure_groups(self) -> None:
+        """Create the group on every stream at ``0``: a new subscriber sees retained history."""
+        for stream in self._subscriptions:
+            try:
+                await self._redis.xgroup_create(stream, self.group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+
+    async def run(self) -> None:
+        """Consume and reclaim until cancelled. Raises :class:`ConsumerGroupLostError`."""
+        if not self._subscriptions:
+            return
+        await self._retry_redis(self.ensure_groups)
+        reclaimer = asyncio.create_task(self._reclaim_forever(), name=f"{self.group}-reclaim")
+        try:
+            await self._read_forever()
+        finally:
+            reclaimer.cancel()
+            await asyncio.gather(reclaimer, return_exceptions=True)
+
+    async def _retry_redis(self, operation: Callable[[], Awaitable[Any]]) -> Any:
+        backoff = 0.1
+        while True:
+            try:
+                return await operation()
+            except ResponseError:
+                raise
+            except (RedisError, OSError) as exc:
+                log.warning("redis unavailable, retrying", extra={"error": str(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _read_forever(self) -> None:
+        streams = {stream: ">" for stream in self._subscriptions}
+        while True:
+            response = await self._retry_redis(lambda: self._read(streams))
+            for stream, entries in response or ():
+                await self.handle(
+                    _str(stream),
+                    [_Entry(_str(eid), fields, 1) for eid, fields in entries if fields is not None],
+                )
+
+    async def _read(self, streams: dict[str, str]) -> Any:
+        try:
+            return await self._redis.xreadgroup(
+                self.group,
+                self.consumer_name,
+                streams,  # type: ignore[arg-type]
+                count=self._settings.consumer_batch,
+                block=self._settings.consumer_block_ms,
+            )
+        except ResponseError as exc:
+            if "NOGROUP" in str(exc):
+                raise ConsumerGroupLostError(str(exc)) from exc
+            raise
+
+    async def _reclaim_forever(self) -> None:
+        interval = self._settings.reclaim_interval_ms / 1000
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.reclaim()
+            except ConsumerGroupLostError:
+                raise
+            except (RedisError, OSError) as exc:
+                log.warning("reclaim failed, will retry", extra={"error": str(exc)})
+
+    async def reclaim(self) -> int:
+        """Take over and handle entries pending longer than ``reclaim_idle_ms``, whoever held
+        them. Returns how many were handled."""
+        handled = 0
+        for stream in self._subscriptions:
+            cursor: bytes | str = "0-0"
+            while True:
+                try:
+                    next_cursor, claimed, *rest = await self._redis.xautoclaim(
+                        stream,
+                        self.group,
+                        self.consumer_name,
+                        min_idle_time=self._settings.reclaim_idle_ms,
+                        start_id=cursor,
+                        count=self._settings.consumer_batch,
+                    )
+                except ResponseError as exc:
+                    if "NOGROUP" in str(exc):
+                        raise ConsumerGroupLostError(str(exc)) from exc
+                    raise
+                deleted = rest[0] if rest else []
+                if deleted:  # trimmed away while pending: nothing left to handle
+                    await self._redis.xack(stream, self.group, *deleted)
+                live = [(eid, fields) for eid, fields in claimed if fields is not None]
+                if live:
+                    attempts = await self._delivery_counts(stream, [_str(e) for e, _ in live])
+                    entries = [
+                        _Entry(_str(eid), fields, attempts.get(_str(eid), 1))
+                        for eid, fields in live
+                    ]
+                    await self.handle(stream, entries)
+                    handled += len(entries)
+                if _str(next_cursor) == "0-0":
+                    break
+                cursor = next_cursor
+        return handled
+
+    async def _delivery_counts(self, stream: str, entry_ids: Sequence[str]) -> dict[str, int]:
+        """Deliveries so far, from Redis' pending-entries list (survives our crashes)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for entry_id in entry_ids:
+            pipe.xpending_range(stream, self.group, min=entry_id, max=entry_id, count=1)
+        counts: dict[str, int] = {}
+        for result in await pipe.execute():
+            for item in result:
+                counts[_str(item["message_id"])] = int(item["times_delivered"])
+        return counts
+
+    # -- handling -----------------------------------------------------------------------------
+
+    async def handle(self, stream: str, entries: Sequence[_Entry]) -> None:
+        """Handle entries of one stream: parse, batch transaction, fall back one by one."""
+        if not entries:
+            return
+        subscription = self._subscriptions[stream]
+        deliveries: list[Delivery[Any]] = []
+        for entry in entries:
+            try:
+                envelope = Envelope.from_fields(entry.fields)
+                event = envelope.payload(subscription.model)
+            except EnvelopeError as exc:
+                await self._dead_letter(stream, entry, f"invalid entry: {exc}")
+                continue
+            deliveries.append(Delivery(envelope, event, stream, entry.entry_id, entry.attempt))
+        if not deliveries:
+            return
+        try:
+            await self._handle_in_one_transaction(subscription, deliveries)
+        except Exception as exc:
+            if len(deliveries) == 1:
+                await self._failed(deliveries[0], entries, exc)
+                return
+            log.info(
+                "batch failed, handling its entries one by one",
+                extra={"stream": stream, "size": len(deliveries), "error": repr(exc)},
+            )
+            for delivery in deliveries:
+                try:
+                    await self._handle_in_one_transaction(subscription, [delivery])
+                except Exception as single_exc:
+                    await self._failed(delivery, entries, single_exc)
+                else:
+                    await self._redis.xack(stream, self.group, delivery.entry_id)
+            return
+        await self._redis.xack(stream, self.group, *[d.entry_id for d in deliveries])
+
+    async def _handle_in_one_transaction(
+        self, subscription: _Subscription, deliveries: Sequence[Delivery[Any]]
+    ) -> None:
+        now = datetime.now(UTC)
+        async with self._sessionmaker() as session, session.begin():
+            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            rows = [
+                {
+                    "consumer_group": self.group,
+                    "event_id": d.envelope.id,
+                    "stream": d.stream,
+                    "processed_at": now,
+                }
+                for d in deliveries
+            ]
+            inserted = await session.execute(
+                dialect.insert(inbox)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
+                .returning(inbox.c.event_id)
+            )
+            new_ids = set(inserted.scalars())
+            for delivery in deliveries:
+                if delivery.envelope.id in new_ids:
+                    new_ids.discard(delivery.envelope.id)  # a duplicate in the same batch: once
+                    await subscription.handler(session, delivery)
+
+    async def _failed(
+        self, delivery: Delivery[Any], entries: Sequence[_Entry], exc: Exception
+    ) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        if delivery.attempt >= self._settings.max_deliveries:
+            entry = next(e for e in entries if e.entry_id == delivery.entry_id)
+            await self._dead_letter(
+                delivery.stream, entry, f"handler failed {delivery.attempt} times: {reason}"
+            )
+            return
+        level = logging.INFO if isinstance(exc, Retry) else logging.WARNING
+        log.log(
+            level,
+            "handler failed; entry stays pending for redelivery",
+            exc_info=not isinstance(exc, Retry),
+            extra={
+                "stream": delivery.stream,
+                "entry_id": delivery.entry_id,
+                "event_id": delivery.envelope.id,
+                "correlation_id": delivery.envelope.correlationid,
+                "attempt": delivery.attempt,
+                "error": reason,
+            },
+        )
+
+    async def _dead_letter(self, stream: str, entry: _Entry, reason: str) -> None:
+        fields = dead_letter_fields(
+            stream=stream,
+            entry_id=entry.entry_id,
+            group=self.group,
+            attempts=entry.attempt,
+            error=reason,
+            original=entry.fields,
+        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(
+                self._dead_letters, fields, maxlen=self._settings.stream_maxlen, approximate=True
+            )  # type: ignore[arg-type]
+            pipe.xack(stream, self.group, entry.entry_id)
+            await pipe.execute()
+        log.error(
+            "entry dead-lettered",
+            extra={
+                "stream": stream,
+                "entry_id": entry.entry_id,
+                "attempts": entry.attempt,
+                "error": reason,
+            },
+        )

@@ -1,0 +1,85 @@
+"""A service's worker process: its event consumer and its outbox relay, supervised together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from ..db import make_engine, make_sessionmaker
+from ..settings import PurnaSettings
+from .broker import connect, make_broker
+from .consumer import EventConsumer
+from .outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerResources:
+    """What a worker's handlers need; built once per process by :func:`open_worker`."""
+
+    settings: PurnaSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: Redis
+    consumer: EventConsumer
+    relay: OutboxRelay
+    extra_tasks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def open_worker(settings: PurnaSettings, *, group: str | None = None):  # type: ignore[no-untyped-def]
+    """Open the database and Redis for a worker and build its consumer and relay."""
+    broker = make_broker(settings)
+    redis = await connect(broker)
+    engine = make_engine(settings.resolved_database_url)
+    sessionmaker = make_sessionmaker(engine)
+    try:
+        yield WorkerResources(
+            settings=settings,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            redis=redis,
+            consumer=EventConsumer(
+                redis=redis, sessionmaker=sessionmaker, settings=settings, group=group
+            ),
+            relay=OutboxRelay(
+                engine=engine, sessionmaker=sessionmaker, redis=redis, settings=settings
+            ),
+        )
+    finally:
+        await broker.stop()
+        await engine.dispose()
+
+
+async def supervise(tasks: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    """Run the tasks until SIGTERM/SIGINT (clean exit) or until one fails (re-raised, so the
+    process exits non-zero and its supervisor restarts it)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    running = [asyncio.create_task(task()) for task in tasks]
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait([*running, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopper and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in [*running, stopper]:
+            task.cancel()
+        await asyncio.gather(*running, stopper, return_exceptions=True)
+
+
+async def run_worker(resources: WorkerResources) -> None:
+    """Consume, relay and run the service's extra loops until stopped."""
+    await supervise([resources.consumer.run, resources.relay.run, *resources.extra_tasks])
