@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from .dlq import dlq_app
+from .schemas import schemas_app
 
 app = typer.Typer(no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(schemas_app, name="schemas")
