@@ -206,7 +206,7 @@ def test_free_value_restricted_to_an_enum() -> None:
     class Restricted(V1):
         id: Literal["x", "y"] = Field(description="id")  # type: ignore[assignment]
 
-    assert problems_after(Restricted) == ["id: values restricted to ['\"x\"', '\"y\"']"]
+    assert problems_after(Restricted) == ['id: values restricted to "x", "y"']
 
 
 def test_personal_mark_removed() -> None:

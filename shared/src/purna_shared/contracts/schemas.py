@@ -346,7 +346,7 @@ class _Comparison:
         old_values = _values(old)
         new_values = _values(new)
         if old_values is None and new_values is not None:
-            self.report(path, f"values restricted to {sorted(new_values)}")
+            self.report(path, f"values restricted to {', '.join(sorted(new_values))}")
         elif old_values is not None and new_values is not None:
             removed = old_values - new_values
             if removed:
