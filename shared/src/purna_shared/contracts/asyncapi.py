@@ -49,7 +49,7 @@ DEAD_LETTER_FIELDS: Final[dict[str, dict[str, Any]]] = {
 
 
 def _channel_id(event: type[IntegrationEvent]) -> str:
-    return f"{event.name}-v{event.version}"
+    return f"{event.name}-v{event.major}"
 
 
 def _summary(event: type[Any]) -> str:

@@ -20,7 +20,7 @@ def Personal(description: str, **kwargs: Any) -> Any:  # noqa: N802 - reads like
 class IntegrationEvent(BaseModel):
     """Payload of an event published on a Redis stream.
 
-    Subclasses set ``name`` (kebab-case, e.g. ``participant-registered``), ``version`` (major),
+    Subclasses set ``name`` (kebab-case, e.g. ``participant-registered``), ``major`` (version),
     ``producer`` (the service) and ``subject_field`` (the aggregate id put in the envelope's
     ``subject``). Unknown fields are ignored so that additive changes keep the major version.
     """
@@ -28,14 +28,14 @@ class IntegrationEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     name: ClassVar[str]
-    version: ClassVar[int] = 1
+    major: ClassVar[int] = 1
     producer: ClassVar[str]
     subject_field: ClassVar[str]
 
     @classmethod
     def event_type(cls) -> str:
         """CloudEvents ``type``: the stream's base name, e.g. ``purna.session-completed.v1``."""
-        return f"purna.{cls.name}.v{cls.version}"
+        return f"purna.{cls.name}.v{cls.major}"
 
     @classmethod
     def stream(cls, prefix: str = "") -> str:
@@ -45,7 +45,7 @@ class IntegrationEvent(BaseModel):
     @classmethod
     def dataschema(cls) -> str:
         """CloudEvents ``dataschema``: the committed JSON Schema file of this version."""
-        return f"schemas/events/{cls.name}.v{cls.version}.json"
+        return f"schemas/events/{cls.name}.v{cls.major}.json"
 
     @classmethod
     def personal_fields(cls) -> frozenset[str]:

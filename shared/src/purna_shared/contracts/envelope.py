@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+import builtins
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -131,7 +132,7 @@ class Envelope:
         known["datacontenttype"] = content_type
         return cls(**known)
 
-    def payload(self, model: type[E]) -> E:
+    def payload(self, model: builtins.type[E]) -> E:
         """Validate ``data`` against ``model``; raise :class:`EnvelopeError` with the reason."""
         if self.type != model.event_type():
             raise EnvelopeError(f"type {self.type!r} is not {model.event_type()!r}")

@@ -48,7 +48,7 @@ def render(document: Mapping[str, Any]) -> str:
 
 def schema_path(event: type[IntegrationEvent]) -> str:
     """Path of an event's schema file relative to the schemas folder."""
-    return f"events/{event.name}.v{event.version}.json"
+    return f"events/{event.name}.v{event.major}.json"
 
 
 def event_schema(event: type[IntegrationEvent]) -> dict[str, Any]:

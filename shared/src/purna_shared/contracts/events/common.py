@@ -18,21 +18,10 @@ Conventions for every payload (they hold for outside subscribers too):
 
 from __future__ import annotations
 
-import warnings
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
-
-# ``IntegrationEvent`` declares ``version`` as a ClassVar (the schema's major version) while the
-# participant events also carry the aggregate's ``version`` as a payload field. Pydantic lets the
-# field shadow it (``Model.version`` stays the major version, ``event.version`` is the field) but
-# warns; the shadowing is deliberate, so silence exactly that warning.
-warnings.filterwarnings(
-    "ignore",
-    message=r'Field name "version" in "\w+" shadows an attribute in parent "IntegrationEvent"',
-    category=UserWarning,
-)
 
 
 def _to_utc(moment: datetime) -> datetime:

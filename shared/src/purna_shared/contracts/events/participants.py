@@ -157,7 +157,7 @@ class ParticipantRegistered(IntegrationEvent):
         default=None, max_length=64, description="Registration campaign or drive, when any"
     )
     registered_at: Timestamp = Field(description="When the participant was registered (UTC)")
-    version: int = Field(  # type: ignore[misc]  # payload field shadows the schema major ClassVar
+    version: int = Field(
         ge=1, description="Participant record version: 1 at registration"
     )
 
@@ -212,7 +212,7 @@ class ParticipantUpdated(IntegrationEvent):
     )
 
     participant_id: Id = Field(description="Participant id")
-    version: int = Field(  # type: ignore[misc]  # payload field shadows the schema major ClassVar
+    version: int = Field(
         ge=2, description="Participant record version after this change (previous + 1)"
     )
     changed: tuple[ChangedField, ...] = Field(
@@ -279,7 +279,7 @@ class ConsentWithdrawn(IntegrationEvent):
     )
 
     participant_id: Id = Field(description="Participant id")
-    version: int = Field(  # type: ignore[misc]  # payload field shadows the schema major ClassVar
+    version: int = Field(
         ge=2, description="Participant record version after the withdrawal (previous + 1)"
     )
     scope: Literal["all"] = Field(
