@@ -1,0 +1,1 @@
+"""Database, template and channel adapters of the notification service."""

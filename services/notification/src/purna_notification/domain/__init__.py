@@ -1,0 +1,1 @@
+"""Notification rules as plain code: no I/O, no framework imports."""

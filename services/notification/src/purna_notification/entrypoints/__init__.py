@@ -1,0 +1,1 @@
+"""Processes of the notification service: the worker and a small read API."""

@@ -1,0 +1,1 @@
+"""Use cases of the notification service: one function per event, and the dispatcher."""

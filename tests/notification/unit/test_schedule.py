@@ -1,0 +1,89 @@
+"""Quiet hours (21:00-07:00 WITA for phone channels) and the eve-of-session reminder."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from purna_notification.domain.schedule import WITA, QuietHours, ReminderRule
+
+pytestmark = pytest.mark.unit
+
+QUIET = QuietHours(time(21, 0), time(7, 0))
+
+
+def wita(*args: int) -> datetime:
+    return datetime(*args, tzinfo=WITA)
+
+
+@pytest.mark.parametrize(
+    ("moment", "quiet"),
+    [
+        (wita(2024, 8, 14, 20, 59), False),
+        (wita(2024, 8, 14, 21, 0), True),
+        (wita(2024, 8, 14, 23, 30), True),
+        (wita(2024, 8, 15, 0, 0), True),
+        (wita(2024, 8, 15, 6, 59), True),
+        (wita(2024, 8, 15, 7, 0), False),
+        (wita(2024, 8, 15, 12, 0), False),
+    ],
+)
+def test_quiet_hours_wrap_midnight(moment: datetime, quiet: bool) -> None:
+    assert QUIET.contains(moment) is quiet
+    assert QUIET.contains(moment.astimezone(UTC)) is quiet  # the same instant in UTC
+
+
+def test_an_sms_at_22_wita_waits_for_07_wita_next_morning() -> None:
+    evening = wita(2024, 8, 14, 22, 0)  # 14:00 UTC
+    allowed = QUIET.next_allowed("sms", evening.astimezone(UTC))
+    assert allowed == datetime(2024, 8, 14, 23, 0, tzinfo=UTC)  # 07:00 WITA on the 15th
+    assert allowed.astimezone(WITA) == wita(2024, 8, 15, 7, 0)
+
+
+def test_after_midnight_it_waits_for_07_the_same_day() -> None:
+    night = wita(2024, 8, 15, 3, 15)
+    assert QUIET.next_allowed("whatsapp", night).astimezone(WITA) == wita(2024, 8, 15, 7, 0)
+
+
+def test_email_and_daytime_messages_are_not_held() -> None:
+    evening = wita(2024, 8, 14, 22, 0)
+    assert QUIET.next_allowed("email", evening) == evening
+    noon = wita(2024, 8, 14, 12, 0)
+    assert QUIET.next_allowed("sms", noon) == noon
+
+
+def test_equal_start_and_end_mean_no_quiet_hours() -> None:
+    none = QuietHours(time(0, 0), time(0, 0))
+    assert not none.contains(wita(2024, 8, 14, 23, 0))
+    assert none.next_allowed("sms", wita(2024, 8, 14, 23, 0)) == wita(2024, 8, 14, 23, 0)
+
+
+def test_a_window_within_one_day() -> None:
+    lunch = QuietHours(time(12, 0), time(13, 0))
+    assert lunch.contains(wita(2024, 8, 14, 12, 30))
+    assert not lunch.contains(wita(2024, 8, 14, 13, 0))
+    assert lunch.next_allowed("sms", wita(2024, 8, 14, 12, 30)).astimezone(WITA) == wita(
+        2024, 8, 14, 13, 0
+    )
+
+
+def test_reminder_is_at_09_wita_the_day_before() -> None:
+    rule = ReminderRule(days_before=1, at=time(9, 0))
+    at = rule.reminder_time(date(2024, 8, 12))
+    assert at == datetime(2024, 8, 11, 1, 0, tzinfo=UTC)  # 09:00 WITA = 01:00 UTC
+    assert at.astimezone(WITA) == wita(2024, 8, 11, 9, 0)
+
+
+def test_reminder_due_only_while_ahead() -> None:
+    rule = ReminderRule(days_before=1, at=time(9, 0))
+    start = date(2024, 8, 12)
+    enrolled_early = wita(2024, 7, 20, 10, 0)
+    assert rule.reminder_due(start, enrolled_early) == rule.reminder_time(start)
+    enrolled_on_the_eve = wita(2024, 8, 11, 9, 0) + timedelta(minutes=1)
+    assert rule.reminder_due(start, enrolled_on_the_eve) is None
+
+
+def test_naive_moments_are_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        QUIET.contains(datetime(2024, 8, 14, 22, 0))
