@@ -1,0 +1,1 @@
+"""Registration rules as plain functions and classes: no I/O, no framework imports."""

@@ -1,0 +1,44 @@
+"""The registration worker: the outbox relay and the bulk-intake runner.
+
+Imports run here, not in the API, so that an API replica can be scaled down or restarted
+mid-import without losing the job: the job and its progress live in the database and any
+worker resumes it (see :mod:`purna_registration.service_layer.imports`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from purna_shared.logging import configure_logging
+from purna_shared.messaging.worker import open_worker, supervise
+
+from ..adapters.nik_vault import NikVault
+from ..service_layer.imports import ImportRunner
+from ..settings import RegistrationSettings
+from .consumers import register
+
+
+async def run(settings: RegistrationSettings) -> None:
+    async with open_worker(settings) as worker:
+        register(worker.consumer)
+        runner = ImportRunner(
+            sessionmaker=worker.sessionmaker,
+            vault=NikVault(settings.nik_secret),
+            settings=settings,
+        )
+        tasks = [worker.relay.run, runner.run, *worker.extra_tasks]
+        if worker.consumer.streams:
+            tasks.append(worker.consumer.run)
+        # supervise, not run_worker: with no subscriptions the consumer returns at once, and
+        # run_worker would take that for the end of the process.
+        await supervise(tasks)
+
+
+def main() -> None:
+    settings = RegistrationSettings()
+    configure_logging(settings)
+    asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Settings of the registration service (env: ``REGISTRATION_<FIELD>`` then ``<FIELD>``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from purna_shared.settings import PurnaSettings
+
+#: development-only key; a deployment sets REGISTRATION_NIK_SECRET from its secret store
+DEFAULT_DEV_NIK_SECRET = "purna-development-nik-secret-change-me-in-production"
+
+
+class RegistrationSettings(PurnaSettings):
+    service: ClassVar[str] = "registration"
+
+    http_port: int = 8001
+
+    nik_secret: str = Field(
+        DEFAULT_DEV_NIK_SECRET,
+        min_length=16,
+        description=(
+            "secret from which the NIK digest (HMAC-SHA256, the de-duplication key) and the NIK "
+            "encryption key (AES-256-GCM) are derived; changing it orphans stored NIKs"
+        ),
+    )
+    import_chunk_rows: int = Field(
+        500, ge=1, le=10_000, description="bulk-intake rows committed per transaction"
+    )
+    import_max_bytes: int = Field(
+        100 * 1024 * 1024, ge=1024, description="largest accepted bulk-intake upload"
+    )
+    import_max_rows: int = Field(200_000, ge=1, description="largest accepted bulk-intake file")
+    import_poll_ms: int = Field(
+        500, ge=10, description="how often the worker looks for bulk-intake jobs to run"
+    )
+    import_lease_ms: int = Field(
+        60_000,
+        ge=1000,
+        description="a job whose worker has not reported for this long is taken over",
+    )
