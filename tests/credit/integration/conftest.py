@@ -26,7 +26,7 @@ from purna_shared.contracts.events import (
     ParticipantRegistered,
     SessionCompleted,
 )
-from purna_shared.db import make_engine, make_sessionmaker
+from purna_shared.db import make_engine, make_sessionmaker, migrate_async
 from purna_shared.http.auth import mint_token
 from purna_shared.messaging.consumer import EventConsumer
 from purna_shared.messaging.outbox import OutboxRelay
@@ -269,6 +269,28 @@ async def credit_world(
         reclaim_interval_ms=100,
         relay_poll_ms=50,
         max_deliveries=50,
+    )
+    yield CreditWorld(settings, url, engine, make_sessionmaker(engine), redis_client)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def credit_world_sqlite(
+    tmp_path: Any, redis_client: Redis, redis_url: str, stream_prefix: str
+) -> AsyncIterator[CreditWorld]:
+    """The embedded default: an SQLite file (what `purna run` uses without DATABASE_URL)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'credit.db'}"
+    await migrate_async(MIGRATIONS_DIR, url)
+    engine = make_engine(url)
+    settings = CreditSettings(
+        redis_url=redis_url,
+        database_url=url,
+        stream_prefix=stream_prefix,
+        consumer_name="credit-test",
+        consumer_block_ms=50,
+        reclaim_idle_ms=200,
+        reclaim_interval_ms=100,
+        relay_poll_ms=50,
     )
     yield CreditWorld(settings, url, engine, make_sessionmaker(engine), redis_client)
     await engine.dispose()

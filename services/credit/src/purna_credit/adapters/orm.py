@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,10 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from purna_shared.db import new_metadata
@@ -31,6 +33,26 @@ metadata = new_metadata()
 
 _Money = BigInteger()
 _Rate = Numeric(5, 2, asdecimal=True)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC timestamp on both databases. SQLite keeps no offset and hands back naive
+    values; this stores UTC and hands back aware UTC (event payloads require aware times)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware UTC timestamps")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -53,8 +75,8 @@ class Participant(Base):
     province_code: Mapped[str] = mapped_column(String(2))
     regency_code: Mapped[str] = mapped_column(String(4))
     consent: Mapped[bool]
-    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Prequalification(Base):
@@ -85,7 +107,7 @@ class Prequalification(Base):
     rules_version: Mapped[str] = mapped_column(String(64))
     assessed_on: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date, index=True)
-    assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assessed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # from the SessionCompleted event, for follow-up and the pipeline report
     office: Mapped[str] = mapped_column(String(16))
     regency_code: Mapped[str] = mapped_column(String(4), index=True)
@@ -97,7 +119,7 @@ class Prequalification(Base):
     review_decision: Mapped[str | None] = mapped_column(String(20))
     review_note: Mapped[str | None] = mapped_column(Text)
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
-    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Application(Base):
@@ -133,13 +155,13 @@ class Application(Base):
     programme_code: Mapped[str] = mapped_column(String(64))
     valid_until: Mapped[date] = mapped_column(Date)
     submitted_by: Mapped[str] = mapped_column(String(200))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     approved_amount: Mapped[int | None] = mapped_column(_Money)
     decided_by: Mapped[str | None] = mapped_column(String(200))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     disbursed_on: Mapped[date | None] = mapped_column(Date)
-    disbursed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disbursed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AllocationPool(Base):
@@ -163,4 +185,4 @@ class AllocationPool(Base):
     reserved: Mapped[int] = mapped_column(_Money, default=0)
     committed: Mapped[int] = mapped_column(_Money, default=0)
     updated_by: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

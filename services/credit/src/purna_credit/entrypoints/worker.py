@@ -32,6 +32,9 @@ async def sweep_forever(
             await sweep(sessionmaker, datetime.now(UTC))
         except (SQLAlchemyError, OSError) as exc:
             log.warning("allocation sweep failed, will retry", extra={"error": str(exc)})
+        except Exception:
+            # A bug in the sweep must not stop the consumers running beside it in this process.
+            log.exception("allocation sweep failed unexpectedly, will retry")
         await asyncio.sleep(interval_seconds)
 
 
