@@ -81,9 +81,12 @@ def _csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
 def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
+    # A file object, not the path: openpyxl judges a path by its extension, we by content.
+    handle = path.open("rb")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged archive
+        handle.close()
         raise SpreadsheetError(
             f"the .xlsx workbook can't be opened ({type(exc).__name__})"
         ) from exc
@@ -97,6 +100,7 @@ def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
         yield rows()
     finally:
         workbook.close()
+        handle.close()
 
 
 @contextmanager
@@ -111,12 +115,13 @@ def xlsx_row_estimate(path: Path) -> int | None:
     """Data rows of an XLSX from its stored dimension (for progress), when it has one."""
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        max_row = workbook.worksheets[0].max_row
-        return max(max_row - 1, 0) if isinstance(max_row, int) else None
-    finally:
-        workbook.close()
+    with path.open("rb") as handle:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+        try:
+            max_row = workbook.worksheets[0].max_row
+            return max(max_row - 1, 0) if isinstance(max_row, int) else None
+        finally:
+            workbook.close()
 
 
 def template_csv() -> bytes:
