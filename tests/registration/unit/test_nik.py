@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from purna_registration.domain.nik import (
     NikError,
@@ -118,3 +120,21 @@ def test_a_nik_never_shows_in_its_repr() -> None:
     assert WOMAN not in repr(nik)
     assert WOMAN not in str(nik)
     assert WOMAN not in f"{nik}"
+
+
+@given(
+    born=st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 11, 27)),
+    gender=st.sampled_from(["L", "P"]),
+    area=st.sampled_from(["520101", "520206", "527102", "357801", "110101"]),
+    serial=st.integers(min_value=1, max_value=9999),
+)
+def test_any_nik_built_by_the_rules_parses_and_agrees(
+    born: date, gender: str, area: str, serial: int
+) -> None:
+    day = born.day + (40 if gender == "P" else 0)
+    raw = f"{area}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+    nik = parse_nik(raw)
+    assert nik.gender == gender
+    assert birth_date_disagreement(nik, born) is None
+    assert gender_disagreement(nik, gender) is None  # type: ignore[arg-type]
+    assert mask_nik(raw)[4:12] == "********"
