@@ -191,7 +191,7 @@ class GatewayConfig:
 
 
 class HttpGatewayChannel:
-    """POSTs ``{"id", "channel", "to", "text", "segments"}`` as JSON to the gateway, signed
+    """POSTs ``{"id", "channel", "to", "text", "segments", "template"}`` as JSON to the gateway, signed
     with HMAC-SHA256, with the delivery id as ``Idempotency-Key``."""
 
     def __init__(self, config: GatewayConfig, client: httpx.AsyncClient | None = None) -> None:
@@ -210,6 +210,7 @@ class HttpGatewayChannel:
             "to": message.to,
             "text": message.body,
             "segments": message.segments,
+            "template": message.template,  # a tag for the gateway's own reports
         }
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
