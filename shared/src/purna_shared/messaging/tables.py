@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 from ..db import new_metadata
+from ..http.idempotency import add_idempotency_table
 
 metadata = new_metadata()
 
@@ -53,3 +54,6 @@ inbox = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False),
     comment="events a consumer group has handled; the primary key makes redelivery a no-op",
 )
+
+#: responses of creating POSTs by Idempotency-Key (see purna_shared.http.idempotency)
+idempotency_keys = add_idempotency_table(metadata)

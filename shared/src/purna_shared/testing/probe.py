@@ -83,7 +83,7 @@ async def effect_counts(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(probe_effects.c.n, func.count()).group_by(probe_effects.c.n)
     )
-    return {n: count for n, count in rows.tuples()}
+    return {n: count for n, count in rows}
 
 
 async def _main() -> None:

@@ -1,0 +1,3 @@
+from purna.cli import main
+
+main()

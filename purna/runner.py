@@ -1,0 +1,177 @@
+"""``purna run``: the whole system on one machine, without Docker.
+
+Uses ``REDIS_URL`` and the services' database URLs when set; otherwise starts an embedded Redis
+(data under ``./var/redis``) and each service uses its SQLite file under ``./var/``. Then it
+migrates every database, starts every service's api and worker as child processes (logs under
+``./var/log/``), restarts any that dies, and stops them all on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from purna_shared.db import migrate
+
+from .embedded_redis import EmbeddedRedis
+from .services import SERVICES, Service
+
+console = Console()
+
+
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = field(default=0.0)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.args,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the runner, which stops children in order
+        )
+        log.close()
+        self.started_at = time.monotonic()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            assert self.process is not None
+            self.process.terminate()
+
+    def wait(self, timeout: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class System:
+    """The running system: embedded Redis (if needed) and the services' processes."""
+
+    def __init__(self, data_dir: Path = Path("var")) -> None:
+        self.data_dir = data_dir
+        self.env = dict(os.environ)
+        self.redis: EmbeddedRedis | None = None
+        self.children: list[Child] = []
+
+    def start_redis(self) -> str:
+        if url := self.env.get("REDIS_URL"):
+            console.print(f"[bold]Redis[/]: {url} (REDIS_URL)")
+            return url
+        self.redis = EmbeddedRedis(self.data_dir / "redis")
+        url = self.redis.start()
+        self.env["REDIS_URL"] = url
+        console.print(
+            f"[bold]Redis[/]: embedded redis-server at {url}, data in {self.redis.data_dir}"
+        )
+        return url
+
+    def migrate(self) -> None:
+        self.env.setdefault("DATA_DIR", str(self.data_dir.resolve()))
+        saved = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            for service in SERVICES:
+                url = service.settings().resolved_database_url
+                migrate(service.migrations_dir(), url)
+                shown = url.split("@")[-1] if "@" in url else url
+                console.print(f"[bold]{service.name}[/]: database {shown} migrated")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def start_services(self) -> None:
+        logs = self.data_dir / "log"
+        for service in SERVICES:
+            env = self.env | {f"{service.env_prefix}HTTP_PORT": str(service.port)}
+            for kind, module in (("api", service.api_module), ("worker", service.worker_module)):
+                child = Child(
+                    f"{service.name}-{kind}",
+                    [sys.executable, "-m", module],
+                    env,
+                    logs / f"{service.name}-{kind}.log",
+                )
+                child.start()
+                self.children.append(child)
+        console.print(f"started {len(self.children)} processes; logs in {logs}/")
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        pending: list[Service] = list(SERVICES)
+        with httpx.Client(timeout=2) as client:
+            while pending and time.monotonic() < deadline:
+                self.check_children()
+                for service in list(pending):
+                    try:
+                        if client.get(f"http://127.0.0.1:{service.port}/readyz").status_code == 200:
+                            pending.remove(service)
+                    except httpx.HTTPError:
+                        pass
+                time.sleep(0.3)
+        if pending:
+            names = ", ".join(s.name for s in pending)
+            raise RuntimeError(f"not ready after {timeout:.0f}s: {names} (see {self.data_dir}/log)")
+
+    def check_children(self, on_restart: Callable[[Child], None] | None = None) -> None:
+        """Restart any child that died (a worker exits on purpose when its group is lost)."""
+        for child in self.children:
+            if child.process is not None and not child.alive():
+                if time.monotonic() - child.started_at < 2 and child.restarts >= 5:
+                    raise RuntimeError(f"{child.name} keeps dying: see {child.log_path}")
+                child.restarts += 1
+                console.print(
+                    f"[yellow]{child.name} exited ({child.process.returncode}); restarting[/]"
+                )
+                child.start()
+                if on_restart:
+                    on_restart(child)
+
+    def stop(self) -> None:
+        for child in self.children:
+            child.stop()
+        for child in self.children:
+            child.wait(10)
+        self.children.clear()
+        if self.redis is not None:
+            self.redis.stop()
+            self.redis = None
+
+
+def serve_forever(system: System) -> None:
+    stop = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        while not stop:
+            system.check_children()
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
