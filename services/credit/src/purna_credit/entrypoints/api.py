@@ -36,6 +36,8 @@ from ..service_layer import allocations, applications, prequalifications, report
 from ..service_layer.errors import ConflictError, ForbiddenError, NotFoundError
 from ..settings import CreditSettings
 from .schemas import (
+    BANK_PATTERN,
+    ID_PATTERN,
     AllocationIn,
     AllocationOut,
     ApplicationIn,
@@ -67,8 +69,9 @@ OfficerOrBankWrites = Annotated[Principal, Depends(require_roles(Role.CREDIT_OFF
 AdminWrites = Annotated[Principal, Depends(require_roles())]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
-Offset = Annotated[int, Query(ge=0, description="items to skip")]
-ItemId = Annotated[str, Path(min_length=1, max_length=64)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="items to skip")]
+ItemId = Annotated[str, Path(pattern=ID_PATTERN)]
+IdQuery = Annotated[str | None, Query(pattern=ID_PATTERN)]
 
 
 def _rules(request: Request) -> KurRules:
@@ -153,8 +156,8 @@ async def list_prequalifications(
     rules: Rules,
     limit: Limit = 50,
     offset: Offset = 0,
-    session_id: Annotated[str | None, Query(max_length=64)] = None,
-    participant_id: Annotated[str | None, Query(max_length=64)] = None,
+    session_id: IdQuery = None,
+    participant_id: IdQuery = None,
     result: Result | None = None,
     reviewed: Annotated[
         bool | None, Query(description="filter on a credit officer's review")
@@ -266,9 +269,9 @@ async def list_applications(
     limit: Limit = 50,
     offset: Offset = 0,
     status: ApplicationStatus | None = None,
-    participant_id: Annotated[str | None, Query(max_length=64)] = None,
-    prequalification_id: Annotated[str | None, Query(max_length=64)] = None,
-    bank: Annotated[str | None, Query(max_length=32)] = None,
+    participant_id: IdQuery = None,
+    prequalification_id: IdQuery = None,
+    bank: Annotated[str | None, Query(pattern=BANK_PATTERN)] = None,
 ) -> ApplicationPage:
     async with sessions() as session:
         items, total = await applications.list_applications(
@@ -443,7 +446,7 @@ async def pipeline(
     sessions: Sessions,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     regency_code: Annotated[str | None, Query(pattern=r"^[0-9]{4}$")] = None,
-    programme_code: Annotated[str | None, Query(max_length=64)] = None,
+    programme_code: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> PipelineOut:
     async with sessions() as session:
         report = await reports.pipeline(

@@ -16,10 +16,21 @@ from ..domain.schedule import Installment, monthly_payment
 from ..service_layer.allocations import AllocationView
 from ..service_layer.reports import Pipeline
 
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: an opaque id (UUID today): plain visible characters only, so it is safe in SQL text and logs
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+#: free text typed by people: no control characters (PostgreSQL refuses NUL in text)
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=TEXT_PATTERN)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=TEXT_PATTERN)]
+
+
+BANK_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{1,31}$"
 BankCode = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{1,31}$"),
+    StringConstraints(pattern=BANK_PATTERN),
     Field(description="KUR bank code, e.g. BRI, BNI, MANDIRI, BSI"),
 ]
 ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
@@ -117,9 +128,7 @@ class ReviewIn(_In):
     decision: ReviewDecision = Field(
         description="prequalified: the graduate may apply; declined: a human decided against"
     )
-    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
-        description="why, for the record (no NIK or other identifiers)"
-    )
+    note: LongText = Field(description="why, for the record (no NIK or other identifiers)")
 
 
 # -- applications ---------------------------------------------------------------------------------
@@ -132,7 +141,7 @@ class ApplicationIn(_In):
     tenor_months: int = Field(ge=1, le=120)
     purpose: Purpose = Field(description="modal_kerja (working capital) or investasi")
     bank: BankCode
-    business_description: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    business_description: LongText
 
 
 class ApplicationOut(BaseModel):
@@ -201,7 +210,7 @@ class DecisionIn(_In):
     amount: int | None = Field(
         None, gt=0, description="approve: the final amount (at most the requested); default all"
     )
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+    reason: ShortText | None = Field(
         None, description="reject: the bank's reason, shown to the participant (required)"
     )
 
