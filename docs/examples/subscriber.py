@@ -1,0 +1,74 @@
+"""A ministry team's own subscriber to Purna's events, depending only on ``purna-shared``.
+
+It counts training completions per kabupaten into its own SQLite file. Run it with
+``REDIS_URL=redis://... python subscriber.py``; it reads as consumer group ``ministry-dashboard``
+(from the settings' ``service``), so it gets every completion since the stream began, exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from purna_shared.contracts.events import SessionCompleted
+from purna_shared.db import make_engine, make_sessionmaker
+from purna_shared.messaging.broker import connect, make_broker
+from purna_shared.messaging.consumer import Delivery, EventConsumer
+from purna_shared.messaging.tables import metadata as inbox_metadata
+from purna_shared.settings import PurnaSettings
+
+metadata = MetaData()
+completions = Table(
+    "completions_by_regency",
+    metadata,
+    Column("regency_code", String(4), primary_key=True),
+    Column("completed", Integer, nullable=False),
+)
+
+
+class DashboardSettings(PurnaSettings):
+    service: ClassVar[str] = "ministry-dashboard"  # our consumer group name
+
+
+async def count_completions(session: AsyncSession, delivery: Delivery[SessionCompleted]) -> None:
+    """Runs inside the inbox transaction: a redelivered event changes nothing."""
+    event = delivery.event
+    done = sum(1 for outcome in event.outcomes if outcome.completed)
+    current = await session.scalar(
+        select(completions.c.completed).where(completions.c.regency_code == event.regency_code)
+    )
+    if current is None:
+        await session.execute(
+            completions.insert().values(regency_code=event.regency_code, completed=done)
+        )
+    else:
+        await session.execute(
+            completions.update()
+            .where(completions.c.regency_code == event.regency_code)
+            .values(completed=current + done)
+        )
+
+
+async def main(settings: DashboardSettings | None = None) -> None:
+    settings = settings or DashboardSettings()
+    engine = make_engine(settings.resolved_database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(inbox_metadata.create_all)  # the inbox that makes handling idempotent
+        await conn.run_sync(metadata.create_all)
+    broker = make_broker(settings)
+    consumer = EventConsumer(
+        redis=await connect(broker), sessionmaker=make_sessionmaker(engine), settings=settings
+    )
+    consumer.subscribe(SessionCompleted, count_completions)
+    try:
+        await consumer.run()  # until cancelled; pending entries of a crashed run are reclaimed
+    finally:
+        await broker.stop()
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
