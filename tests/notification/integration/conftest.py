@@ -60,6 +60,8 @@ class SmtpSink:
 
     messages: list[ReceivedEmail] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    #: seconds to wait before answering DATA (a slow server)
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
@@ -73,6 +75,8 @@ class SmtpSink:
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any
     ) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         body = parsed.get_body(("plain",))
         with self.lock:

@@ -103,7 +103,7 @@ class FakeGateway:
                 status = self.fail_next.popleft()
                 answer = {"error": f"scripted {status}"}
             elif key and key in self.accepted:
-                status, answer = 200, {"message_id": self.accepted[key], "duplicate": True}
+                status, answer = 200, {"message_id": self.accepted[key], "duplicate": "true"}
             else:
                 message_id = f"gw-{len(self.accepted) + 1}"
                 if key:
