@@ -81,6 +81,9 @@ class PurnaSettings(BaseSettings):
     log_json: bool = True
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    worker_http_port: int | None = Field(
+        None, description="when set, the worker serves /livez, /readyz and /metrics on this port"
+    )
 
     @classmethod
     def settings_customise_sources(

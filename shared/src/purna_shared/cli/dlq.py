@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import typer
 from redis.asyncio import Redis
@@ -12,10 +14,12 @@ from rich.table import Table
 from ..messaging.dead_letter import DeadLetters
 from ..settings import PurnaSettings
 
+T = TypeVar("T")
+
 dlq_app = typer.Typer(no_args_is_help=True, help="Inspect and redrive dead-lettered entries.")
 
 
-async def _with_dead_letters(work):  # type: ignore[no-untyped-def]
+async def _with_dead_letters(work: Callable[[DeadLetters], Awaitable[T]]) -> T:
     settings = PurnaSettings()
     redis = Redis.from_url(settings.redis_url)
     try:

@@ -18,9 +18,9 @@ Redis client::
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Mapping
-import builtins
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar

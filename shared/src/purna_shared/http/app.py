@@ -25,7 +25,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -226,7 +226,7 @@ def _health_router(readiness_timeout: float) -> APIRouter:
                 await connection.execute(text("SELECT 1"))
 
         redis_state, database_state = await asyncio.gather(
-            _check(resources.redis.ping, readiness_timeout),
+            _check(lambda: cast("Awaitable[bool]", resources.redis.ping()), readiness_timeout),
             _check(select_one, readiness_timeout),
         )
         checks = {"redis": redis_state, "database": database_state}

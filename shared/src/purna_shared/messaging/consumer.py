@@ -130,7 +130,7 @@ class EventConsumer:
         stream = model.stream(self._settings.stream_prefix)
         if stream in self._subscriptions:
             raise ValueError(f"{model.__name__} already has a handler in group {self.group}")
-        self._subscriptions[stream] = _Subscription(model, handler)  # type: ignore[arg-type]
+        self._subscriptions[stream] = _Subscription(model, handler)
 
     @property
     def streams(self) -> list[str]:
@@ -297,7 +297,7 @@ class EventConsumer:
     ) -> None:
         now = datetime.now(UTC)
         async with self._sessionmaker() as session, session.begin():
-            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
             rows = [
                 {
                     "consumer_group": self.group,
@@ -345,7 +345,7 @@ class EventConsumer:
         )
 
     async def _dead_letter(self, stream: str, entry: _Entry, reason: str) -> None:
-        fields = dead_letter_fields(
+        fields: dict[Any, Any] = dead_letter_fields(
             stream=stream,
             entry_id=entry.entry_id,
             group=self.group,
@@ -356,7 +356,7 @@ class EventConsumer:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xadd(
                 self._dead_letters, fields, maxlen=self._settings.stream_maxlen, approximate=True
-            )  # type: ignore[arg-type]
+            )
             pipe.xack(stream, self.group, entry.entry_id)
             await pipe.execute()
         log.error(

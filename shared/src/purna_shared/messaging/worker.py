@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -35,7 +35,9 @@ class WorkerResources:
 
 
 @contextlib.asynccontextmanager
-async def open_worker(settings: PurnaSettings, *, group: str | None = None):  # type: ignore[no-untyped-def]
+async def open_worker(
+    settings: PurnaSettings, *, group: str | None = None
+) -> AsyncIterator[WorkerResources]:
     """Open the database and Redis for a worker and build its consumer and relay."""
     broker = make_broker(settings)
     redis = await connect(broker)
@@ -67,7 +69,7 @@ async def supervise(tasks: Sequence[Callable[[], Awaitable[None]]]) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    running = [asyncio.create_task(task()) for task in tasks]
+    running: list[asyncio.Task[None]] = [asyncio.ensure_future(task()) for task in tasks]
     stopper = asyncio.create_task(stop.wait())
     try:
         done, _ = await asyncio.wait([*running, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -81,5 +83,41 @@ async def supervise(tasks: Sequence[Callable[[], Awaitable[None]]]) -> None:
 
 
 async def run_worker(resources: WorkerResources) -> None:
-    """Consume, relay and run the service's extra loops until stopped."""
-    await supervise([resources.consumer.run, resources.relay.run, *resources.extra_tasks])
+    """Consume, relay and run the service's extra loops until stopped; serve health and
+    metrics too when ``worker_http_port`` is set (probes and Prometheus need them)."""
+    tasks = [resources.consumer.run, resources.relay.run, *resources.extra_tasks]
+    if resources.settings.worker_http_port is not None:
+        tasks.append(lambda: _serve_health(resources))
+    await supervise(tasks)
+
+
+async def _serve_health(resources: WorkerResources) -> None:
+    import uvicorn
+
+    from ..http.app import ServiceResources, create_service_app
+
+    @contextlib.asynccontextmanager
+    async def same_resources(_settings: PurnaSettings) -> AsyncIterator[ServiceResources]:
+        yield ServiceResources(resources.engine, resources.sessionmaker, resources.redis)
+
+    settings = resources.settings
+    app = create_service_app(
+        settings,
+        title=f"{settings.service} worker",
+        version="1",
+        lifespan_resources=same_resources,
+    )
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.worker_http_port or 0,
+        log_config=None,
+        access_log=False,
+    )
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield  # supervise() owns SIGTERM/SIGINT for the whole process
+
+    await _Server(config).serve()

@@ -157,9 +157,7 @@ class ParticipantRegistered(IntegrationEvent):
         default=None, max_length=64, description="Registration campaign or drive, when any"
     )
     registered_at: Timestamp = Field(description="When the participant was registered (UTC)")
-    version: int = Field(
-        ge=1, description="Participant record version: 1 at registration"
-    )
+    version: int = Field(ge=1, description="Participant record version: 1 at registration")
 
     @model_validator(mode="after")
     def _consistent(self) -> ParticipantRegistered:
