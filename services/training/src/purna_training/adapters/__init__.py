@@ -1,0 +1,1 @@
+"""Training's adapters: its tables and SQL, the clock, the certificate PDF."""

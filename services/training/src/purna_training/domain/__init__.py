@@ -1,0 +1,1 @@
+"""Training rules: plain functions and values, no I/O."""

@@ -1,0 +1,599 @@
+"""The training service's HTTP API (port 8002): thin, it parses, calls a use case, answers.
+
+Roles: ``operator`` (its BP3MI office), ``trainer`` (its own sessions' attendance and
+assessments), ``admin``, ``auditor`` (reads only). See :mod:`.access`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from purna_shared.http.app import (
+    ResourcesFactory,
+    create_service_app,
+    open_service_resources,
+    serve,
+)
+from purna_shared.http.auth import Principal, Role, require_read, require_roles
+from purna_shared.http.idempotency import Idempotent
+from purna_shared.http.problems import ProblemError, problem_responses
+
+from .. import __version__
+from ..adapters.certificate_pdf import render_certificate
+from ..adapters.clock import Clock, SystemClock
+from ..adapters.repository import SeatCounts, SessionFilter
+from ..domain.certificates import certificate_text
+from ..domain.enrollment import EnrollmentStatus, waitlist_position
+from ..domain.errors import NotEnrolledError, TrainingRuleError
+from ..domain.sessions import SessionStatus
+from ..service_layer import attendance, completion, enrollment, sessions
+from ..service_layer.errors import NotFoundError, UnknownProgrammeError
+from ..service_layer.unit_of_work import UnitOfWork
+from ..settings import TrainingSettings
+from . import problems
+from .access import ensure_may_schedule, may_manage, may_read, may_teach, visible_sessions
+from .schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    AttendanceDayOut,
+    AttendanceIn,
+    AttendanceOut,
+    AttendanceSheet,
+    CancellationOut,
+    CancelSessionIn,
+    CompletionOut,
+    EnrolIn,
+    EnrolmentOut,
+    OutcomeOut,
+    ProgrammeIn,
+    ProgrammeList,
+    ProgrammeOut,
+    Roster,
+    RosterEntry,
+    ScheduleSessionIn,
+    SessionList,
+    SessionOut,
+    SessionStatusName,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Staff = Annotated[Principal, Depends(require_read(Role.OPERATOR, Role.TRAINER))]
+Operator = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
+Admin = Annotated[Principal, Depends(require_roles())]
+ProgrammeCodePath = Annotated[
+    str, Path(pattern=r"^[A-Z][A-Z0-9-]{1,31}$", description="Programme code, e.g. TENUN")
+]
+Teacher = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.TRAINER))]
+SessionId = Annotated[str, Path(min_length=1, max_length=64, description="Session id")]
+ParticipantPath = Annotated[str, Path(min_length=1, max_length=64, description="Participant id")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
+Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+
+router = APIRouter()
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+ClockDep = Annotated[Clock, Depends(_clock)]
+
+
+class _Transaction:
+    """Runs a use case in one transaction (for the routes that need no Idempotency-Key)."""
+
+    def __init__(self, request: Request, clock: ClockDep) -> None:
+        self._sessionmaker = request.app.state.sessionmaker
+        self._clock = clock
+
+    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        async with self._sessionmaker() as db, db.begin():
+            return await work(UnitOfWork(db, self._clock))
+
+
+Transaction = Annotated[_Transaction, Depends()]
+
+
+def _in_uow(
+    clock: Clock, work: Callable[[UnitOfWork], Awaitable[tuple[int, Any]]]
+) -> Callable[[AsyncSession], Awaitable[tuple[int, Any]]]:
+    async def run(db: AsyncSession) -> tuple[int, Any]:
+        return await work(UnitOfWork(db, clock))
+
+    return run
+
+
+def _audit(principal: Principal, what: str, session_id: str, count: int) -> None:
+    # Who read personal data (participants' names), when, and how much (UU PDP audit trail).
+    log.info(
+        "personal data read",
+        extra={
+            "audit": what,
+            "subject": principal.subject,
+            "session_id": session_id,
+            "records": count,
+        },
+    )
+
+
+# -- programmes --------------------------------------------------------------------------------
+
+
+@router.get("/programmes", tags=["programmes"], summary="List training programmes")
+async def list_programmes(_: Staff, tx: Transaction) -> ProgrammeList:
+    found = await tx.run(lambda uow: uow.repo.programmes())
+    return ProgrammeList(items=[ProgrammeOut.of(p) for p in found], total=len(found))
+
+
+@router.get(
+    "/programmes/{code}",
+    tags=["programmes"],
+    summary="One training programme",
+    responses=problem_responses(404),
+)
+async def get_programme(code: str, _: Staff, tx: Transaction) -> ProgrammeOut:
+    found = await tx.run(lambda uow: uow.repo.programme(code))
+    if found is None:
+        raise ProblemError(404, "Not Found", f"No programme {code!r}.")
+    return ProgrammeOut.of(found)
+
+
+@router.put(
+    "/programmes/{code}",
+    tags=["programmes"],
+    response_model=ProgrammeOut,
+    summary="Create or change a programme (admin)",
+    description="201 when created, 200 when changed. Sessions already scheduled keep the "
+    "completion rule they were scheduled with.",
+)
+async def put_programme(
+    code: ProgrammeCodePath, body: ProgrammeIn, _: Admin, tx: Transaction
+) -> JSONResponse:
+    programme = body.programme(code)
+    created = await tx.run(lambda uow: sessions.define_programme(uow, programme))
+    return JSONResponse(
+        ProgrammeOut.of(programme).model_dump(mode="json"), status_code=201 if created else 200
+    )
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/sessions",
+    tags=["sessions"],
+    status_code=201,
+    response_model=SessionOut,
+    summary="Schedule a village session (emits SessionScheduled)",
+)
+async def schedule_session(
+    body: ScheduleSessionIn, principal: Operator, idem: Idempotent, clock: ClockDep
+) -> JSONResponse:
+    ensure_may_schedule(principal, body.office)
+    command = sessions.ScheduleSession(**body.model_dump())
+
+    async def work(uow: UnitOfWork) -> tuple[int, Any]:
+        session = await sessions.schedule_session(uow, command, scheduled_by=principal.subject)
+        return 201, SessionOut.of(session, SeatCounts())
+
+    return await idem.run(_in_uow(clock, work))
+
+
+@router.get("/sessions", tags=["sessions"], summary="List sessions, newest first")
+async def list_sessions(
+    principal: Staff,
+    tx: Transaction,
+    programme_code: str | None = None,
+    office: str | None = None,
+    regency_code: str | None = None,
+    village: str | None = None,
+    status: SessionStatusName | None = None,
+    trainer: str | None = None,
+    starts_from: Annotated[dt.date | None, Query(description="First day on or after")] = None,
+    starts_until: Annotated[dt.date | None, Query(description="First day on or before")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> SessionList:
+    wanted = visible_sessions(
+        principal,
+        SessionFilter(
+            office=office,
+            programme_code=programme_code,
+            regency_code=regency_code,
+            village=village,
+            status=SessionStatus(status) if status else None,
+            trainer=trainer,
+            starts_from=starts_from,
+            starts_until=starts_until,
+        ),
+    )
+
+    async def work(uow: UnitOfWork) -> SessionList:
+        found, total = await uow.repo.sessions(wanted, limit=limit, offset=offset)
+        seats = await uow.repo.seat_counts([s.id for s in found])
+        items = [SessionOut.of(s, seats[s.id]) for s in found]
+        return SessionList(items=items, total=total, limit=limit, offset=offset)
+
+    return await tx.run(work)
+
+
+@router.get("/sessions/{session_id}", tags=["sessions"], responses=problem_responses(404))
+async def get_session(session_id: SessionId, principal: Staff, tx: Transaction) -> SessionOut:
+    async def work(uow: UnitOfWork) -> SessionOut:
+        session = await sessions.load_session(uow, session_id, may_read(principal))
+        seats = await uow.repo.seat_counts([session.id])
+        return SessionOut.of(session, seats[session.id])
+
+    return await tx.run(work)
+
+
+@router.post(
+    "/sessions/{session_id}/cancel",
+    tags=["sessions"],
+    response_model=SessionOut,
+    summary="Cancel a session (emits EnrollmentCancelled for everyone in it)",
+    responses=problem_responses(404, 409),
+)
+async def cancel_session(
+    session_id: SessionId,
+    body: CancelSessionIn,
+    principal: Operator,
+    idem: Idempotent,
+    clock: ClockDep,
+) -> JSONResponse:
+    async def work(uow: UnitOfWork) -> tuple[int, Any]:
+        session = await sessions.cancel_session(
+            uow, session_id, reason=body.reason, authorize=may_manage(principal)
+        )
+        seats = await uow.repo.seat_counts([session.id])
+        return 200, SessionOut.of(session, seats[session.id])
+
+    return await idem.run(_in_uow(clock, work))
+
+
+# -- enrolments --------------------------------------------------------------------------------
+
+
+@router.post(
+    "/sessions/{session_id}/enrollments",
+    tags=["enrollments"],
+    status_code=201,
+    response_model=EnrolmentOut,
+    summary="Enrol a participant: a seat, or a waitlist place (emits ParticipantEnrolled)",
+    description="201 for a new enrolment; 200 with the enrolment as it is when the participant "
+    "is already enrolled or waitlisted in this session.",
+    responses=problem_responses(404, 409),
+)
+async def enrol(
+    session_id: SessionId, body: EnrolIn, principal: Operator, idem: Idempotent, clock: ClockDep
+) -> JSONResponse:
+    async def work(uow: UnitOfWork) -> tuple[int, Any]:
+        result = await enrollment.enrol(
+            uow, session_id, body.participant_id, authorize=may_manage(principal)
+        )
+        return (201 if result.created else 200), EnrolmentOut.of(result.enrollment, result.position)
+
+    return await idem.run(_in_uow(clock, work))
+
+
+@router.get(
+    "/sessions/{session_id}/enrollments",
+    tags=["enrollments"],
+    summary="The session's enrolments in arrival order, with names",
+    responses=problem_responses(404),
+)
+async def list_enrollments(
+    session_id: SessionId,
+    principal: Staff,
+    tx: Transaction,
+    status: Annotated[list[EnrollmentStatus] | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Roster:
+    async def work(uow: UnitOfWork) -> Roster:
+        session = await sessions.load_session(uow, session_id, may_read(principal))
+        found, total = await uow.repo.enrollments(
+            session.id, status or (), limit=limit, offset=offset
+        )
+        waiting = [w.arrival for w in await uow.repo.waitlist(session.id)]
+        people = await uow.repo.participants(e.participant_id for e in found)
+        items = [
+            RosterEntry.entry(
+                e,
+                waitlist_position(e.arrival, waiting)
+                if e.status is EnrollmentStatus.WAITLISTED
+                else None,
+                people.get(e.participant_id),
+            )
+            for e in found
+        ]
+        return Roster(items=items, total=total, limit=limit, offset=offset)
+
+    roster = await tx.run(work)
+    _audit(principal, "roster", session_id, len(roster.items))
+    return roster
+
+
+@router.delete(
+    "/sessions/{session_id}/enrollments/{participant_id}",
+    tags=["enrollments"],
+    summary="Cancel an enrolment; the first waitlisted gets the seat (emits EnrollmentCancelled)",
+    responses=problem_responses(404, 409),
+)
+async def cancel_enrolment(
+    session_id: SessionId,
+    participant_id: ParticipantPath,
+    principal: Operator,
+    tx: Transaction,
+    reason: Annotated[str | None, Query(max_length=500, description="Why, briefly")] = None,
+) -> CancellationOut:
+    async def work(uow: UnitOfWork) -> CancellationOut:
+        result = await enrollment.cancel_enrolment(
+            uow, session_id, participant_id, reason=reason, authorize=may_manage(principal)
+        )
+        return CancellationOut(
+            session_id=session_id,
+            participant_id=participant_id,
+            status=result.enrollment.status.value,
+            promoted_participant_id=result.promoted_participant_id,
+        )
+
+    try:
+        return await tx.run(work)
+    except NotEnrolledError as exc:
+        raise ProblemError(
+            404, "Not Found", f"Participant {participant_id} is not enrolled in this session."
+        ) from exc
+
+
+# -- attendance and assessments ----------------------------------------------------------------
+
+
+@router.put(
+    "/sessions/{session_id}/attendance/{date}",
+    tags=["attendance"],
+    summary="Record who was present on one session day (replaces that day's record)",
+    responses=problem_responses(404, 409),
+)
+async def record_attendance(
+    session_id: SessionId,
+    date: Annotated[dt.date, Path(description="Session day (YYYY-MM-DD, WITA)")],
+    body: AttendanceIn,
+    principal: Teacher,
+    tx: Transaction,
+) -> AttendanceOut:
+    async def work(uow: UnitOfWork) -> AttendanceOut:
+        taken = await attendance.record_attendance(
+            uow,
+            session_id,
+            date,
+            body.present,
+            recorded_by=principal.subject,
+            authorize=may_teach(principal),
+        )
+        return AttendanceOut(
+            session_id=session_id,
+            date=date,
+            present=taken.present,
+            absent=taken.absent,
+            session_status=taken.session.status.value,
+        )
+
+    try:
+        return await tx.run(work)
+    except NotEnrolledError as exc:
+        raise problems.not_enrolled_in_attendance(exc, body.present) from exc
+
+
+@router.get(
+    "/sessions/{session_id}/attendance",
+    tags=["attendance"],
+    summary="The attendance sheet: every session day and who was present",
+    responses=problem_responses(404),
+)
+async def get_attendance(
+    session_id: SessionId, principal: Staff, tx: Transaction
+) -> AttendanceSheet:
+    async def work(uow: UnitOfWork) -> AttendanceSheet:
+        session = await sessions.load_session(uow, session_id, may_read(principal))
+        sheet = await uow.repo.attendance(session.id)
+        return AttendanceSheet(
+            session_id=session.id,
+            days=[
+                AttendanceDayOut(
+                    date=day, recorded=day in sheet, present=sorted(sheet.get(day, ()))
+                )
+                for day in session.days
+            ],
+        )
+
+    return await tx.run(work)
+
+
+@router.put(
+    "/sessions/{session_id}/assessments/{participant_id}",
+    tags=["attendance"],
+    summary="Record an assessment result (programmes whose completion needs one)",
+    responses=problem_responses(404, 409),
+)
+async def record_assessment(
+    session_id: SessionId,
+    participant_id: ParticipantPath,
+    body: AssessmentIn,
+    principal: Teacher,
+    tx: Transaction,
+) -> AssessmentOut:
+    async def work(uow: UnitOfWork) -> AssessmentOut:
+        await attendance.record_assessment(
+            uow,
+            session_id,
+            participant_id,
+            body.passed,
+            recorded_by=principal.subject,
+            authorize=may_teach(principal),
+        )
+        return AssessmentOut(
+            session_id=session_id, participant_id=participant_id, passed=body.passed
+        )
+
+    try:
+        return await tx.run(work)
+    except NotEnrolledError as exc:
+        raise problems.not_enrolled_in_path(exc) from exc
+
+
+# -- completion --------------------------------------------------------------------------------
+
+
+@router.post(
+    "/sessions/{session_id}/complete",
+    tags=["completion"],
+    response_model=CompletionOut,
+    summary="Complete the session: outcomes, certificate numbers, one SessionCompleted",
+    description="Allowed from the session's last day on (WITA), once every session day has "
+    "its attendance. Completing a completed session returns the stored result and emits "
+    "nothing.",
+    responses=problem_responses(404, 409),
+)
+async def complete_session(
+    session_id: SessionId, principal: Operator, idem: Idempotent, clock: ClockDep
+) -> JSONResponse:
+    async def work(uow: UnitOfWork) -> tuple[int, Any]:
+        done = await completion.complete_session(
+            uow, session_id, completed_by=principal.subject, authorize=may_manage(principal)
+        )
+        return 200, _completion_out(done.session.id, done.session.completed_at, done.outcomes)
+
+    return await idem.run(_in_uow(clock, work))
+
+
+@router.get(
+    "/sessions/{session_id}/outcomes",
+    tags=["completion"],
+    summary="The stored outcomes of a completed session",
+    responses=problem_responses(404, 409),
+)
+async def get_outcomes(session_id: SessionId, principal: Staff, tx: Transaction) -> CompletionOut:
+    async def work(uow: UnitOfWork) -> CompletionOut:
+        session = await sessions.load_session(uow, session_id, may_read(principal))
+        if session.status is not SessionStatus.COMPLETED:
+            raise ProblemError(
+                409, "Not completed", f"The session is {session.status.value}, not completed."
+            )
+        return _completion_out(
+            session.id, session.completed_at, await uow.repo.outcomes(session.id)
+        )
+
+    return await tx.run(work)
+
+
+def _completion_out(
+    session_id: str, completed_at: dt.datetime | None, outcomes: list[Any]
+) -> CompletionOut:
+    assert completed_at is not None
+    return CompletionOut(
+        session_id=session_id,
+        status="completed",
+        completed_at=completed_at,
+        outcomes=[OutcomeOut.of(o) for o in outcomes],
+    )
+
+
+@router.get(
+    "/sessions/{session_id}/certificates/{participant_id}.pdf",
+    tags=["completion"],
+    summary="A completer's certificate (PDF, Bahasa Indonesia)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The certificate"},
+        **problem_responses(404, 410),
+    },
+)
+async def certificate(
+    session_id: SessionId, participant_id: ParticipantPath, principal: Staff, tx: Transaction
+) -> Response:
+    async def work(uow: UnitOfWork) -> bytes:
+        session = await sessions.load_session(uow, session_id, may_read(principal))
+        outcome = await uow.repo.outcome(session.id, participant_id)
+        if outcome is None or not outcome.completed or outcome.certificate_no is None:
+            raise ProblemError(
+                404,
+                "Not Found",
+                f"Participant {participant_id} has no certificate for this session: "
+                "only those who completed it get one.",
+            )
+        person = await uow.repo.participant(participant_id)
+        if person is None or not person.consent_granted or not person.full_name:
+            raise ProblemError(
+                410,
+                "Gone",
+                "The participant withdrew consent: their certificate is no longer issued here.",
+            )
+        programme = await sessions.programme_of(uow, session.programme_code)
+        text = certificate_text(
+            number=outcome.certificate_no,
+            participant_name=person.full_name,
+            programme_name=programme.name,
+            village=session.village,
+            district=session.district,
+            regency_code=session.regency_code,
+            first_day=session.days.first,
+            last_day=session.days.last,
+            attendance_rate=outcome.attendance_rate,
+            office=session.office,
+        )
+        return render_certificate(text)
+
+    pdf = await tx.run(work)
+    _audit(principal, "certificate", session_id, 1)
+    filename = f"sertifikat-{participant_id}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+# -- the app -----------------------------------------------------------------------------------
+
+
+def create_app(
+    settings: TrainingSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    lifespan_resources: ResourcesFactory = open_service_resources,
+) -> FastAPI:
+    settings = settings or TrainingSettings()
+    app = create_service_app(
+        settings,
+        title="Purna training",
+        version=__version__,
+        description="Training programmes, village sessions, enrolment with capacity and "
+        "waitlist, attendance, completion and certificates (BP3MI).",
+        routers=[router],
+        lifespan_resources=lifespan_resources,
+    )
+    app.state.clock = clock or SystemClock()
+    app.add_exception_handler(TrainingRuleError, problems.rule_problem_handler)
+    app.add_exception_handler(NotFoundError, problems.not_found_handler)
+    app.add_exception_handler(UnknownProgrammeError, problems.unknown_programme_handler)
+    return app
+
+
+def main() -> None:
+    settings = TrainingSettings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()
