@@ -19,7 +19,6 @@ Redis client::
 from __future__ import annotations
 
 import builtins
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -137,14 +136,13 @@ class Envelope:
         if self.type != model.event_type():
             raise EnvelopeError(f"type {self.type!r} is not {model.event_type()!r}")
         try:
-            raw = json.loads(self.data)
-        except json.JSONDecodeError as exc:
-            raise EnvelopeError(f"data is not valid JSON: {exc}") from exc
-        try:
-            return model.model_validate(raw)
+            return model.model_validate_json(self.data)  # one pass, in pydantic-core
         except ValidationError as exc:
+            errors = exc.errors()
+            if errors and errors[0]["type"] == "json_invalid":
+                raise EnvelopeError(f"data is not valid JSON: {errors[0]['msg']}") from exc
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-                for err in exc.errors()
+                for err in errors
             )
             raise EnvelopeError(f"data does not match {model.__name__}: {problems}") from exc

@@ -102,6 +102,7 @@ class EventConsumer:
         self.consumer_name = settings.consumer_name
         self._subscriptions: dict[str, _Subscription] = {}
         self._dead_letters = dead_letter_stream(settings.stream_prefix)
+        self._inbox_statements: dict[str, Any] = {}
 
     # -- registration -------------------------------------------------------------------------
 
@@ -297,7 +298,6 @@ class EventConsumer:
     ) -> None:
         now = datetime.now(UTC)
         async with self._sessionmaker() as session, session.begin():
-            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
             rows = [
                 {
                     "consumer_group": self.group,
@@ -307,17 +307,26 @@ class EventConsumer:
                 }
                 for d in deliveries
             ]
-            inserted = await session.execute(
-                dialect.insert(inbox)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
-                .returning(inbox.c.event_id)
-            )
+            # executemany with RETURNING: one round trip, and a statement compiled once
+            inserted = await session.execute(self._inbox_insert(session), rows)
             new_ids = set(inserted.scalars())
             for delivery in deliveries:
                 if delivery.envelope.id in new_ids:
                     new_ids.discard(delivery.envelope.id)  # a duplicate in the same batch: once
                     await subscription.handler(session, delivery)
+
+    def _inbox_insert(self, session: AsyncSession) -> Any:
+        """``INSERT ... ON CONFLICT DO NOTHING RETURNING event_id``: the ids returned are the
+        events this group has not handled before."""
+        name = session.get_bind().dialect.name
+        if name not in self._inbox_statements:
+            dialect = postgresql if name == "postgresql" else sqlite
+            self._inbox_statements[name] = (
+                dialect.insert(inbox)
+                .on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
+                .returning(inbox.c.event_id)
+            )
+        return self._inbox_statements[name]
 
     async def _failed(
         self, delivery: Delivery[Any], entries: Sequence[_Entry], exc: Exception
