@@ -237,10 +237,11 @@ async def list_applications(
     offset: int,
 ) -> tuple[list[Application], int]:
     conditions = []
+    # banks are stored upper-case (see submit), so these comparisons can use the index
     if bank_scope is not None:
-        conditions.append(func.upper(Application.bank) == bank_scope.strip().upper())
+        conditions.append(Application.bank == bank_scope.strip().upper())
     if filters.bank is not None:
-        conditions.append(func.upper(Application.bank) == filters.bank.strip().upper())
+        conditions.append(Application.bank == filters.bank.strip().upper())
     if filters.status is not None:
         conditions.append(Application.status == filters.status.value)
     if filters.participant_id is not None:
