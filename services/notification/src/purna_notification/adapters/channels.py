@@ -191,8 +191,8 @@ class GatewayConfig:
 
 
 class HttpGatewayChannel:
-    """POSTs ``{"id", "channel", "to", "text", "segments", "template"}`` as JSON to the gateway, signed
-    with HMAC-SHA256, with the delivery id as ``Idempotency-Key``."""
+    """POSTs ``{"id", "channel", "to", "text", "segments", "template"}`` as JSON to the
+    gateway, signed with HMAC-SHA256, with the delivery id as ``Idempotency-Key``."""
 
     def __init__(self, config: GatewayConfig, client: httpx.AsyncClient | None = None) -> None:
         self._config = config

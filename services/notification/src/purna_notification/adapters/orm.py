@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
@@ -27,7 +30,29 @@ MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 metadata = new_metadata()
 
 _Json = JSON().with_variant(JSONB(), "postgresql")
-_Moment = DateTime(timezone=True)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and always read back timezone-aware: PostgreSQL keeps the zone,
+    SQLite hands back naive values that would not compare with an aware clock."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass aware (UTC) moments")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_Moment = UtcDateTime()
 
 contacts = Table(
     "contacts",

@@ -1,8 +1,8 @@
 """initial
 
-Revision ID: ee276f6c33b2
+Revision ID: 4d2517bf1e12
 Revises: 
-Create Date: 2026-11-27 19:39:50.548435
+Create Date: 2026-11-27 20:05:39.932806
 
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = 'ee276f6c33b2'
+revision: str = '4d2517bf1e12'
 down_revision: Union[str, None] = None
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -96,6 +96,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('delivery_id', 'attempt', name=op.f('pk_delivery_attempts')),
     comment='every attempt to hand a delivery to the gateway or SMTP server'
     )
+    op.create_table('idempotency_keys',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('scope', sa.String(length=500), nullable=False, comment='caller, method and path'),
+    sa.Column('request_hash', sa.String(length=64), nullable=False, comment='sha256 of the request body'),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('response_body', sa.Text(), nullable=True, comment='the response as JSON text'),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_idempotency_keys')),
+    comment='responses of creating requests by Idempotency-Key, kept for replay'
+    )
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_idempotency_keys_created_at'), ['created_at'], unique=False)
+
     op.create_table('inbox',
     sa.Column('consumer_group', sa.String(length=100), nullable=False),
     sa.Column('event_id', sa.String(length=36), nullable=False),
@@ -128,6 +141,10 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     op.drop_table('inbox')
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_idempotency_keys_created_at'))
+
+    op.drop_table('idempotency_keys')
     op.drop_table('delivery_attempts')
     op.drop_table('sessions')
     op.drop_table('enrollments')
