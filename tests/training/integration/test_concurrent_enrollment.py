@@ -118,6 +118,15 @@ async def test_a_cancellation_promotes_the_first_waitlisted(training: TrainingWo
     assert left.json()["promoted_participant_id"] is None
     unknown = await operator.delete(f"/sessions/{session_id}/enrollments/nobody")
     assert unknown.status_code == 404
+    # Coming back after cancelling is arriving anew: the end of the queue.
+    back = await operator.post(
+        f"/sessions/{session_id}/enrollments", json={"participant_id": people[3]}
+    )
+    assert (back.status_code, back.json()["status"], back.json()["position"]) == (
+        201,
+        "waitlisted",
+        2,
+    )
 
     await training.relay().publish_pending()
     cancellations = [
@@ -130,7 +139,7 @@ async def test_a_cancellation_promotes_the_first_waitlisted(training: TrainingWo
     enrolments = [
         e.payload(ParticipantEnrolled) for e in await training.stream(ParticipantEnrolled)
     ]
-    promotion = enrolments[-1]
+    promotion = enrolments[-2]  # the last is the re-enrolment
     assert (promotion.participant_id, promotion.status, promotion.position) == (
         first_waiting,
         "enrolled",

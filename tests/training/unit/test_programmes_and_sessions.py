@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -26,6 +26,7 @@ from purna_training.domain.sessions import (
     check_capacity,
     ensure_can_complete,
     ensure_open,
+    local_date,
     transition,
 )
 
@@ -146,3 +147,9 @@ def test_capacity_must_be_sensible(capacity: int) -> None:
     with pytest.raises(InvalidScheduleError):
         check_capacity(capacity)
     assert check_capacity(20) == 20
+
+
+def test_the_local_day_is_the_day_in_wita() -> None:
+    # 16:30 UTC on 14 August is 00:30 WITA on the 15th
+    assert local_date(datetime(2024, 8, 14, 16, 30, tzinfo=UTC)) == date(2024, 8, 15)
+    assert local_date(datetime(2024, 8, 14, 15, 59, tzinfo=UTC)) == date(2024, 8, 14)

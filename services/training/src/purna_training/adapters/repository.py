@@ -325,32 +325,25 @@ class TrainingRepository:
         )
         return [Waiting(pid, arrival) for pid, arrival in rows]
 
+    async def add_enrollment(self, enrollment: Enrollment) -> None:
+        await self._db.execute(
+            insert(enrollments).values(
+                session_id=enrollment.session_id,
+                participant_id=enrollment.participant_id,
+                **_enrollment_values(enrollment),
+            )
+        )
+
     async def save_enrollment(self, enrollment: Enrollment) -> None:
-        values = {
-            "status": enrollment.status.value,
-            "arrival": enrollment.arrival,
-            "enrolled_at": enrollment.enrolled_at,
-            "promoted_at": enrollment.promoted_at,
-            "cancelled_at": enrollment.cancelled_at,
-            "cancel_reason": enrollment.cancel_reason,
-        }
         e = enrollments.c
-        done = await self._db.execute(
+        await self._db.execute(
             update(enrollments)
             .where(
                 e.session_id == enrollment.session_id,
                 e.participant_id == enrollment.participant_id,
             )
-            .values(**values)
+            .values(**_enrollment_values(enrollment))
         )
-        if done.rowcount == 0:  # type: ignore[attr-defined]
-            await self._db.execute(
-                insert(enrollments).values(
-                    session_id=enrollment.session_id,
-                    participant_id=enrollment.participant_id,
-                    **values,
-                )
-            )
 
     async def seats_on_overlapping_days(
         self, participant_ids: Collection[str], days: SessionDays, *, excluding: str
@@ -577,6 +570,17 @@ class TrainingRepository:
             )
         ).first()
         return _outcome(row) if row else None
+
+
+def _enrollment_values(enrollment: Enrollment) -> dict[str, Any]:
+    return {
+        "status": enrollment.status.value,
+        "arrival": enrollment.arrival,
+        "enrolled_at": enrollment.enrolled_at,
+        "promoted_at": enrollment.promoted_at,
+        "cancelled_at": enrollment.cancelled_at,
+        "cancel_reason": enrollment.cancel_reason,
+    }
 
 
 def _participant_values(record: ParticipantRecord) -> dict[str, Any]:

@@ -79,7 +79,10 @@ async def enrol(
         arrival=arrival,
         enrolled_at=uow.now,
     )
-    await repo.save_enrollment(enrollment)
+    if existing is None:
+        await repo.add_enrollment(enrollment)
+    else:  # enrolling again after a cancellation: back of the queue, like any newcomer
+        await repo.save_enrollment(enrollment)
     position = counts.waitlisted + 1 if status is EnrollmentStatus.WAITLISTED else None
     programme = await programme_of(uow, session.programme_code)
     await uow.emit(_enrolled_event(uow, session, programme, enrollment, position))
