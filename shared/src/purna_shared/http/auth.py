@@ -214,7 +214,9 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_token_verifier(request: Request) -> TokenVerifier:
+async def get_token_verifier(request: Request) -> TokenVerifier:
+    # async although it awaits nothing: FastAPI runs a plain-def dependency in its threadpool,
+    # a thread hop on every request.
     verifier = getattr(request.app.state, "token_verifier", None)
     if not isinstance(verifier, TokenVerifier):
         raise RuntimeError(

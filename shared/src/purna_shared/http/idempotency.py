@@ -257,7 +257,8 @@ async def purge_idempotency_keys(session: AsyncSession, older_than: timedelta) -
 # FastAPI
 
 
-def idempotency_key(
+# async although it awaits nothing: a plain-def dependency costs a threadpool hop per request
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
