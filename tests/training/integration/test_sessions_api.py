@@ -70,6 +70,7 @@ async def test_defaults_come_from_the_programme(training: TrainingWorld) -> None
         ({"programme_code": "MEMASAK"}, "programme_code"),
         ({"start_date": "15/08/2024"}, "start_date"),
         ({"village": "  "}, "village"),
+        ({"venue": "Balai\x00Desa"}, "venue"),  # PostgreSQL would refuse the NUL
         ({"colour": "green"}, "colour"),
     ],
 )
@@ -104,6 +105,7 @@ async def test_scheduling_honours_idempotency_key_and_office_scope(
     assert (await other.get("/sessions")).json()["total"] == 0
     assert (await other.get("/sessions", params={"office": "NTB"})).status_code == 403
     assert (await other.get(f"/sessions/{first.json()['id']}")).status_code == 404
+    assert (await operator.get("/sessions/bad%00id")).status_code == 422
 
 
 async def test_listing_filters_and_paginates(training: TrainingWorld) -> None:

@@ -40,6 +40,7 @@ from ..settings import TrainingSettings
 from . import problems
 from .access import ensure_may_schedule, may_manage, may_read, may_teach, visible_sessions
 from .schemas import (
+    NO_CONTROL,
     AssessmentIn,
     AssessmentOut,
     AttendanceDayOut,
@@ -73,8 +74,13 @@ ProgrammeCodePath = Annotated[
     str, Path(pattern=r"^[A-Z][A-Z0-9-]{1,31}$", description="Programme code, e.g. TENUN")
 ]
 Teacher = Annotated[Principal, Depends(require_roles(Role.OPERATOR, Role.TRAINER))]
-SessionId = Annotated[str, Path(min_length=1, max_length=64, description="Session id")]
-ParticipantPath = Annotated[str, Path(min_length=1, max_length=64, description="Participant id")]
+SessionId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="Session id")
+]
+ParticipantPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="Participant id")
+]
+Filter = Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_CONTROL)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip")]
 
@@ -141,7 +147,7 @@ async def list_programmes(_: Staff, tx: Transaction) -> ProgrammeList:
     summary="One training programme",
     responses=problem_responses(404),
 )
-async def get_programme(code: str, _: Staff, tx: Transaction) -> ProgrammeOut:
+async def get_programme(code: ProgrammeCodePath, _: Staff, tx: Transaction) -> ProgrammeOut:
     found = await tx.run(lambda uow: uow.repo.programme(code))
     if found is None:
         raise ProblemError(404, "Not Found", f"No programme {code!r}.")
@@ -193,12 +199,12 @@ async def schedule_session(
 async def list_sessions(
     principal: Staff,
     tx: Transaction,
-    programme_code: str | None = None,
-    office: str | None = None,
-    regency_code: str | None = None,
-    village: str | None = None,
+    programme_code: Filter = None,
+    office: Filter = None,
+    regency_code: Filter = None,
+    village: Filter = None,
     status: SessionStatusName | None = None,
-    trainer: str | None = None,
+    trainer: Filter = None,
     starts_from: Annotated[dt.date | None, Query(description="First day on or after")] = None,
     starts_until: Annotated[dt.date | None, Query(description="First day on or before")] = None,
     limit: Limit = 50,
@@ -335,7 +341,9 @@ async def cancel_enrolment(
     participant_id: ParticipantPath,
     principal: Operator,
     tx: Transaction,
-    reason: Annotated[str | None, Query(max_length=500, description="Why, briefly")] = None,
+    reason: Annotated[
+        str | None, Query(max_length=500, pattern=NO_CONTROL, description="Why, briefly")
+    ] = None,
 ) -> CancellationOut:
     async def work(uow: UnitOfWork) -> CancellationOut:
         result = await enrollment.cancel_enrolment(

@@ -22,14 +22,27 @@ from ..domain.rules import (
 )
 from ..domain.sessions import TrainingSession
 
+#: no control characters in ids and names (PostgreSQL refuses NUL; none belongs in a name)
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+
 ParticipantId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=NO_CONTROL),
 ]
-Place = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Place = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_CONTROL),
+]
 ProgrammeCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,31}$")]
 OfficeCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,16}$")]
 RegencyCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=NO_CONTROL),
+]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^[^\x00]*$")
+]
 
 SessionStatusName = Literal["scheduled", "in_progress", "completed", "cancelled"]
 EnrollmentStatusName = Literal["enrolled", "waitlisted", "cancelled"]
@@ -86,7 +99,7 @@ class CompletionRuleIn(Request):
 class ProgrammeIn(Request):
     name: Place = Field(description="Name in Bahasa Indonesia")
     category: ProgrammeCategory
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    description: Description = ""
     default_days: int = Field(DEFAULT_SESSION_DAYS, ge=1, le=MAX_SESSION_DAYS)
     default_capacity: int = Field(DEFAULT_CAPACITY, ge=1, le=MAX_CAPACITY)
     completion_rule: CompletionRuleIn = Field(default_factory=CompletionRuleIn)
