@@ -101,7 +101,6 @@ def _mutable_values(participant: Participant) -> dict[str, Any]:
     }
 
 
-_INSERT_BATCH = 500
 _PARTICIPANT_COLUMNS = [c for c in participants.c if c.name not in ("nik_digest", "nik_sealed")]
 
 
@@ -167,13 +166,10 @@ async def insert_unless_registered(
         .on_conflict_do_nothing(index_elements=["nik_digest"])
         .returning(participants.c.nik_digest)
     )
-    inserted: set[str] = set()
-    # Many VALUES per statement keeps RETURNING simple on both databases; batches stay under
-    # PostgreSQL's 32,767 bind parameters (about 40 per row).
-    for start in range(0, len(rows), _INSERT_BATCH):
-        result = await session.execute(statement.values(list(rows[start : start + _INSERT_BATCH])))
-        inserted.update(r for (r,) in result.all())
-    return inserted
+    # Parameters apart from the statement: SQLAlchemy compiles it once (cached) and batches
+    # the rows into multi-row INSERT ... RETURNING itself ("insertmanyvalues").
+    result = await session.execute(statement, list(rows))
+    return {r for (r,) in result.all()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -461,20 +461,30 @@ class ImportRunner:
             if first is None:
                 raise HeaderError("the file is empty")
             header = normalise_header(first[1])
-            last_row, processed = job.last_row, job.rows_processed
-            while True:
-                plan = await asyncio.to_thread(
-                    self._read_and_plan, rows, header, job, last_row, chunk_rows
+            processed = job.rows_processed
+
+            def plan_next(after_row: int) -> asyncio.Task[_ChunkPlan | None]:
+                return asyncio.create_task(
+                    asyncio.to_thread(self._read_and_plan, rows, header, job, after_row, chunk_rows)
                 )
-                if plan is None:
-                    return
-                if processed + plan.processed > max_rows:
-                    raise HeaderError(
-                        f"the file has more than {max_rows} rows; rows up to row {last_row} "
-                        "were processed"
-                    )
-                await self._commit_chunk(job, plan)
-                last_row, processed = plan.last_row, processed + plan.processed
+
+            # Read and check the next chunk (in a thread) while this one commits: parsing is
+            # CPU, committing mostly waits for PostgreSQL, so the two overlap.
+            upcoming = plan_next(job.last_row)
+            try:
+                while (plan := await upcoming) is not None:
+                    if processed + plan.processed > max_rows:
+                        raise HeaderError(
+                            f"the file has more than {max_rows} rows; rows up to row "
+                            f"{plan.last_row - plan.processed} were processed"
+                        )
+                    upcoming = plan_next(plan.last_row)
+                    await self._commit_chunk(job, plan)
+                    processed += plan.processed
+            finally:
+                # Let a read in flight finish before the file closes under it (a chunk at most).
+                with contextlib.suppress(BaseException):
+                    await upcoming
 
     def _read_and_plan(
         self,
