@@ -8,7 +8,13 @@ worker resumes it (see :mod:`purna_registration.service_layer.imports`).
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from purna_shared.http.idempotency import purge_idempotency_keys
 from purna_shared.logging import configure_logging
 from purna_shared.messaging.worker import open_worker, supervise
 
@@ -16,6 +22,24 @@ from ..adapters.nik_vault import NikVault
 from ..service_layer.imports import ImportRunner
 from ..settings import RegistrationSettings
 from .consumers import register
+
+log = logging.getLogger(__name__)
+
+#: a client retries a registration within minutes; a day of keys is plenty
+IDEMPOTENCY_KEYS_KEPT = timedelta(hours=24)
+
+
+async def purge_old_idempotency_keys(
+    sessionmaker: async_sessionmaker[AsyncSession], every_seconds: float = 3600
+) -> None:
+    """Keep the idempotency table small: stored responses hold personal data too."""
+    while True:
+        try:
+            async with sessionmaker() as session, session.begin():
+                await purge_idempotency_keys(session, IDEMPOTENCY_KEYS_KEPT)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("idempotency purge failed, will retry", extra={"error": str(exc)})
+        await asyncio.sleep(every_seconds)
 
 
 async def run(settings: RegistrationSettings) -> None:
@@ -26,7 +50,12 @@ async def run(settings: RegistrationSettings) -> None:
             vault=NikVault(settings.nik_secret),
             settings=settings,
         )
-        tasks = [worker.relay.run, runner.run, *worker.extra_tasks]
+        tasks = [
+            worker.relay.run,
+            runner.run,
+            lambda: purge_old_idempotency_keys(worker.sessionmaker),
+            *worker.extra_tasks,
+        ]
         if worker.consumer.streams:
             tasks.append(worker.consumer.run)
         # supervise, not run_worker: with no subscriptions the consumer returns at once, and
