@@ -203,11 +203,16 @@ async def test_completion_waits_for_the_last_day_and_every_days_attendance(
             "certificate_no": None,
         }
     ]
-    # a completed session takes no more attendance or enrolments
+    # a completed session takes no more attendance, except a repeat of what is on record
     late = await operator.put(
         f"/sessions/{session_id}/attendance/2024-08-15", json={"present": ["ani"]}
     )
     assert late.status_code == 409 and late.json()["code"] == "session_closed"
+    repeat = await operator.put(
+        f"/sessions/{session_id}/attendance/2024-08-12", json={"present": ["ani"]}
+    )
+    assert repeat.status_code == 200
+    assert repeat.json()["session_status"] == "completed"
 
 
 async def test_a_trainer_cannot_complete_and_an_operator_elsewhere_cannot_see(

@@ -32,11 +32,16 @@ async def record_attendance(
     authorize: Authorize,
 ) -> DayAttendance:
     """Replace the attendance of one session day. The first attendance taken starts the
-    session (scheduled -> in progress)."""
+    session (scheduled -> in progress). Once the session is closed, only a repeat of what is
+    on record is accepted (a retried PUT), and it changes nothing."""
     session = await load_session(uow, session_id, authorize, lock=True)
-    ensure_open(session.status, "taking attendance")
     seated, _ = await uow.repo.enrollments(session.id, [EnrollmentStatus.ENROLLED])
     enrolled = [e.participant_id for e in seated]
+    if not session.status.is_open:
+        on_record = (await uow.repo.attendance(session.id)).get(day)
+        if on_record is None or on_record != set(present):
+            ensure_open(session.status, "taking attendance")
+        return _sheet(session, day, enrolled, frozenset(present))
     attending = check_attendance(session.days, day, uow.today, present, set(enrolled))
     await uow.repo.replace_attendance(
         session.id, day, attending, recorded_by=recorded_by, recorded_at=uow.now
@@ -44,6 +49,12 @@ async def record_attendance(
     if session.status is SessionStatus.SCHEDULED:
         session = replace(session, status=transition(session.status, SessionStatus.IN_PROGRESS))
         await uow.repo.save_session_state(session)
+    return _sheet(session, day, enrolled, attending)
+
+
+def _sheet(
+    session: TrainingSession, day: date, enrolled: Sequence[str], attending: frozenset[str]
+) -> DayAttendance:
     return DayAttendance(
         session=session,
         day=day,
