@@ -58,7 +58,7 @@ def run(
         if demo:
             from .demo import run_demo
 
-            run_demo(system=system)
+            run_demo(ports=system.ports)
         console.print()
         for service in SERVICES:
             console.print(f"  {service.name:<13} http://127.0.0.1:{service.port}/docs")

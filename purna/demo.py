@@ -24,7 +24,8 @@ from rich.table import Table
 from purna_shared.http.auth import Role, mint_token
 from purna_shared.settings import PurnaSettings
 
-console = Console()
+# A table of nine columns needs more than a pipe's default 80 characters.
+console = Console(width=None if Console().is_terminal else 150)
 OFFICE = "NTB"
 
 
@@ -70,7 +71,7 @@ FAMILY = [
     "Apriani",
 ]
 COUNTRIES = ["MY", "SA", "TW", "HK", "SG", "KR"]  # ISO 3166-1 alpha-2
-SECTORS = ["perkebunan", "rumah tangga", "konstruksi", "manufaktur", "perikanan"]
+SECTORS = ["perkebunan", "pekerja_rumah_tangga", "konstruksi", "manufaktur", "perikanan"]
 MOBILE_PREFIXES = ["12", "13", "19", "23", "52", "53", "77", "78"]  # after the leading 08
 RELATIONS = ["suami_istri", "anak", "orang_tua", "saudara_kandung"]
 
@@ -109,7 +110,7 @@ def generate_participants(
             },
             "office": OFFICE,
         }
-        channels = ["sms", "whatsapp"]
+        channels = list(rng.choice([("sms", "whatsapp"), ("whatsapp",), ("sms",)]))
         if rng.random() < 0.3:
             person["email"] = f"{name.lower().replace(' ', '.')}{i}@contoh.id"
             channels.append("email")
@@ -139,6 +140,8 @@ class VillageResult:
     training: VillageTraining
     session_id: str = ""
     participant_ids: list[str] = field(default_factory=list)
+    people: list[dict[str, Any]] = field(default_factory=list)  # as registered, by participant
+    absences: dict[str, int] = field(default_factory=dict)  # days missed, by participant id
     enrolled: int = 0
     completed: int = 0
     prequalified: int = 0
@@ -150,10 +153,10 @@ class VillageResult:
 class Api:
     """The services' HTTP APIs with development tokens."""
 
-    def __init__(self, base: str = "http://127.0.0.1") -> None:
+    def __init__(self, ports: dict[str, int]) -> None:
         settings = PurnaSettings()
         self.client = httpx.Client(timeout=30)
-        self.base = base
+        self.ports = ports
         self.tokens = {
             "operator": mint_token(
                 settings, role=Role.OPERATOR, office=OFFICE, subject="demo-operator"
@@ -165,7 +168,7 @@ class Api:
     def call(
         self,
         method: str,
-        port: int,
+        service: str,
         path: str,
         *,
         role: str = "operator",
@@ -175,7 +178,9 @@ class Api:
         headers = {"Authorization": f"Bearer {self.tokens[role]}"}
         if key:
             headers["Idempotency-Key"] = key
-        return self.client.request(method, f"{self.base}:{port}{path}", headers=headers, **kwargs)
+        return self.client.request(
+            method, f"http://127.0.0.1:{self.ports[service]}{path}", headers=headers, **kwargs
+        )
 
 
 def _expect(response: httpx.Response, *ok: int) -> dict[str, Any]:
@@ -197,33 +202,47 @@ def _until(check: Callable[[], bool], timeout: float, what: str) -> None:
     raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
-def run_demo(*, seed: int = 2024, system: Any = None) -> list[VillageResult]:
+def run_demo(
+    *,
+    seed: int = 2024,
+    ports: dict[str, int] | None = None,
+    trainings: tuple[VillageTraining, ...] = TRAININGS,
+) -> list[VillageResult]:
+    """Drive the campaign through the APIs on ``ports`` (service name to port; default
+    8001-8004) and print the table; returns the figures per village."""
     rng = random.Random(seed)
-    api = Api()
-    results = [VillageResult(t) for t in TRAININGS]
-    campaign = _expect(
-        api.call(
-            "POST",
-            8001,
-            "/campaigns",
-            key=f"demo-{seed}-campaign",
-            json={
-                "name": "Pemberdayaan PMI Purna NTB 2024",
-                "office": OFFICE,
-                "year": 2024,
-            },
-        ),
-        200,
-        201,
+    api = Api(
+        ports or {"registration": 8001, "training": 8002, "credit": 8003, "notification": 8004}
     )
+    results = [VillageResult(t) for t in trainings]
     with Progress(console=console) as progress:
         reg = progress.add_task("registering participants", total=20 * len(TRAININGS))
         for index, result in enumerate(results):
-            for person in generate_participants(result.training, rng, index):
+            t = result.training
+            # One registration campaign per village, in the two weeks before its training.
+            campaign = _expect(
+                api.call(
+                    "POST",
+                    "registration",
+                    "/campaigns",
+                    key=f"demo-{seed}-campaign-{index}",
+                    json={
+                        "name": f"Pendaftaran Desa {t.desa} {t.start.year}",
+                        "office": OFFICE,
+                        "regency_code": t.kabupaten_code,
+                        "village": t.desa,
+                        "starts_on": (t.start - timedelta(days=14)).isoformat(),
+                        "ends_on": (t.start - timedelta(days=1)).isoformat(),
+                    },
+                ),
+                200,
+                201,
+            )
+            for person in generate_participants(t, rng, index):
                 person["campaign_id"] = campaign["id"]
                 r = api.call(
                     "POST",
-                    8001,
+                    "registration",
                     "/participants",
                     key=f"demo-{seed}-{person['nik'][-8:]}-{index}",
                     json=person,
@@ -232,6 +251,7 @@ def run_demo(*, seed: int = 2024, system: Any = None) -> list[VillageResult]:
                     result.participant_ids.append(str(r.json()["participant_id"]))
                 else:
                     result.participant_ids.append(str(_expect(r, 200, 201)["id"]))
+                result.people.append(person)
                 progress.advance(reg)
 
         sched = progress.add_task("scheduling village sessions", total=len(results))
@@ -240,7 +260,7 @@ def run_demo(*, seed: int = 2024, system: Any = None) -> list[VillageResult]:
             body = _expect(
                 api.call(
                     "POST",
-                    8002,
+                    "training",
                     "/sessions",
                     key=f"demo-{seed}-session-{index}",
                     json={
@@ -271,7 +291,7 @@ def run_demo(*, seed: int = 2024, system: Any = None) -> list[VillageResult]:
                 def enrolled(pid: str = pid, result: VillageResult = result) -> bool:
                     r = api.call(
                         "POST",
-                        8002,
+                        "training",
                         f"/sessions/{result.session_id}/enrollments",
                         key=f"demo-{seed}-enrol-{result.session_id}-{pid}",
                         json={"participant_id": pid},
@@ -295,12 +315,13 @@ def run_demo(*, seed: int = 2024, system: Any = None) -> list[VillageResult]:
                 pid: (2 if rng.random() < 0.17 else (1 if rng.random() < 0.2 else 0))
                 for pid in result.participant_ids
             }
+            result.absences = absences
             for day in range(t.days):
                 present = [pid for pid, missed in absences.items() if day >= missed]
                 _expect(
                     api.call(
                         "PUT",
-                        8002,
+                        "training",
                         f"/sessions/{result.session_id}/attendance/"
                         f"{(t.start + timedelta(days=day)).isoformat()}",
                         json={"present": present},
@@ -309,7 +330,7 @@ def run_demo(*, seed: int = 2024, system: Any = None) -> list[VillageResult]:
                     204,
                 )
             outcome = _expect(
-                api.call("POST", 8002, f"/sessions/{result.session_id}/complete"), 200, 201
+                api.call("POST", "training", f"/sessions/{result.session_id}/complete"), 200, 201
             )
             result.completed = sum(1 for o in outcome["outcomes"] if o["completed"])
             progress.advance(attend)
@@ -323,7 +344,7 @@ def run_demo(*, seed: int = 2024, system: Any = None) -> list[VillageResult]:
                 body = _expect(
                     api.call(
                         "GET",
-                        8003,
+                        "credit",
                         "/prequalifications",
                         role="credit_officer",
                         params={"session_id": result.session_id, "limit": 100},
@@ -347,7 +368,7 @@ def run_demo(*, seed: int = 2024, system: Any = None) -> list[VillageResult]:
                 body = _expect(
                     api.call(
                         "GET",
-                        8004,
+                        "notification",
                         "/notifications",
                         role="admin",
                         params={"participant_id": pid, "limit": 100},
@@ -378,7 +399,7 @@ def print_table(results: list[VillageResult]) -> None:
         "completed",
         "pre-qualified",
         "messages sent",
-        "(waiting for 07:00 WITA)",
+        "held to 07:00 WITA",
         "pre-qualified plafond",
     ):
         table.add_column(column, justify="left" if column in ("desa", "training") else "right")

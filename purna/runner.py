@@ -72,9 +72,16 @@ class Child:
 class System:
     """The running system: embedded Redis (if needed) and the services' processes."""
 
-    def __init__(self, data_dir: Path = Path("var")) -> None:
+    def __init__(
+        self,
+        data_dir: Path = Path("var"),
+        *,
+        env: dict[str, str] | None = None,
+        ports: dict[str, int] | None = None,
+    ) -> None:
         self.data_dir = data_dir
-        self.env = dict(os.environ)
+        self.env = dict(os.environ) if env is None else env
+        self.ports = ports or {service.name: service.port for service in SERVICES}
         self.redis: EmbeddedRedis | None = None
         self.children: list[Child] = []
 
@@ -107,7 +114,7 @@ class System:
     def start_services(self) -> None:
         logs = self.data_dir / "log"
         for service in SERVICES:
-            env = self.env | {f"{service.env_prefix}HTTP_PORT": str(service.port)}
+            env = self.env | {f"{service.env_prefix}HTTP_PORT": str(self.ports[service.name])}
             for kind, module in (("api", service.api_module), ("worker", service.worker_module)):
                 child = Child(
                     f"{service.name}-{kind}",
@@ -127,7 +134,8 @@ class System:
                 self.check_children()
                 for service in list(pending):
                     try:
-                        if client.get(f"http://127.0.0.1:{service.port}/readyz").status_code == 200:
+                        url = f"http://127.0.0.1:{self.ports[service.name]}/readyz"
+                        if client.get(url).status_code == 200:
                             pending.remove(service)
                     except httpx.HTTPError:
                         pass
@@ -135,6 +143,9 @@ class System:
         if pending:
             names = ", ".join(s.name for s in pending)
             raise RuntimeError(f"not ready after {timeout:.0f}s: {names} (see {self.data_dir}/log)")
+
+    def child(self, name: str) -> Child:
+        return next(c for c in self.children if c.name == name)
 
     def check_children(self, on_restart: Callable[[Child], None] | None = None) -> None:
         """Restart any child that died (a worker exits on purpose when its group is lost)."""
