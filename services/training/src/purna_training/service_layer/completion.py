@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 from purna_shared.contracts.events import ParticipantOutcome, SessionCompleted
@@ -18,6 +19,8 @@ from ..domain.sessions import (
 )
 from .sessions import Authorize, load_session, programme_of, programme_ref
 from .unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,5 +95,14 @@ async def complete_session(
                 for o in outcomes
             ),
         )
+    )
+    log.info(
+        "session completed",
+        extra={
+            "session_id": session.id,
+            "programme_code": session.programme_code,
+            "participants": len(outcomes),
+            "completers": completers,
+        },
     )
     return Completion(completed, outcomes, newly_completed=True)

@@ -4,6 +4,7 @@ processing stops), and their seats go to the waitlist."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from purna_shared.contracts.events import (
@@ -25,6 +26,8 @@ from ..domain.participants import (
 from .enrollment import withdraw_from_session
 from .sessions import allow_all, load_session
 from .unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 #: the reason an enrolment carries when its participant withdrew consent
 CONSENT_WITHDRAWN = "consent withdrawn"
@@ -92,3 +95,11 @@ async def _apply(
         enrollment = await repo.enrollment(session_id, participant_id)
         if enrollment is not None and enrollment.status.is_active:
             await withdraw_from_session(uow, session, enrollment, reason=CONSENT_WITHDRAWN)
+            log.info(
+                "enrolment cancelled: consent withdrawn",
+                extra={
+                    "participant_id": participant_id,
+                    "session_id": session_id,
+                    "event_id": uow.cause.id if uow.cause else None,
+                },
+            )
