@@ -53,6 +53,10 @@ class PurnaSettings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis holding the streams")
     database_url: str = Field("", description="SQLAlchemy URL; empty means ./var/<service>.db")
     data_dir: Path = Field(Path("var"), description="where embedded (SQLite) data lives")
+    db_pool_size: int = Field(10, ge=1, description="PostgreSQL connections a process keeps open")
+    db_max_overflow: int = Field(
+        20, ge=0, description="extra PostgreSQL connections under bursts, closed after each use"
+    )
 
     stream_prefix: str = Field("", description="prefix for every stream key (tests isolate)")
     stream_maxlen: int = Field(1_000_000, description="approximate MAXLEN for XADD")
@@ -96,6 +100,15 @@ class PurnaSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         prefix = "" if cls.service == "purna" else f"{cls.service}_"
         return (init_settings, _ServicePrefixedEnv(settings_cls, prefix), file_secret_settings)
+
+    @property
+    def engine_options(self) -> dict[str, int]:
+        """Pool sizing for ``make_engine``: size it so replicas x pool fits max_connections and
+        the steady concurrency stays inside the pool (overflow connections are reopened per use).
+        SQLite keeps its own pool."""
+        if self.resolved_database_url.startswith("postgres"):
+            return {"pool_size": self.db_pool_size, "max_overflow": self.db_max_overflow}
+        return {}
 
     @property
     def resolved_database_url(self) -> str:

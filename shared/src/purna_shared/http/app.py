@@ -80,7 +80,7 @@ ResourcesFactory = Callable[[PurnaSettings], AbstractAsyncContextManager[Service
 @asynccontextmanager
 async def open_service_resources(settings: PurnaSettings) -> AsyncIterator[ServiceResources]:
     """The default resources: the service's database and Redis, closed on shutdown."""
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, **settings.engine_options)
     redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
     try:
         yield ServiceResources(engine=engine, sessionmaker=make_sessionmaker(engine), redis=redis)

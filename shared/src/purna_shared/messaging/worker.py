@@ -41,7 +41,7 @@ async def open_worker(
     """Open the database and Redis for a worker and build its consumer and relay."""
     broker = make_broker(settings)
     redis = await connect(broker)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, **settings.engine_options)
     sessionmaker = make_sessionmaker(engine)
     try:
         yield WorkerResources(
