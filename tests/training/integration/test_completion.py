@@ -238,3 +238,33 @@ def _pdf_text(pdf: bytes) -> bytes:
             content += raw
     # fpdf2 escapes parentheses and backslashes inside text strings
     return content.replace(b"\\(", b"(").replace(b"\\)", b")").replace(b"\\\\", b"\\")
+
+
+async def test_concurrent_completions_never_share_a_certificate_number(
+    training: TrainingWorld,
+) -> None:
+    """Two villages of the same programme, office and year completed at the same moment: the
+    numbers are drawn from one counter row, so they interleave but never repeat."""
+    villages = {
+        "Bonjeruk": [f"b-{n}" for n in range(6)],
+        "Pringgasela": [f"p-{n}" for n in range(6)],
+    }
+    await training.register([pid for people in villages.values() for pid in people])
+    operator = training.client()
+    sessions = []
+    for village, people in villages.items():
+        session_id = await schedule(
+            operator, village=village, start_date="2024-08-12", end_date="2024-08-12"
+        )
+        for pid in people:
+            await operator.post(f"/sessions/{session_id}/enrollments", json={"participant_id": pid})
+        sessions.append(session_id)
+    training.clock.moment = wita(date(2024, 8, 12), 16)
+    for session_id, people in zip(sessions, villages.values(), strict=True):
+        await operator.put(
+            f"/sessions/{session_id}/attendance/2024-08-12", json={"present": people}
+        )
+
+    done = await asyncio.gather(*(operator.post(f"/sessions/{s}/complete") for s in sessions))
+    numbers = [o["certificate_no"] for r in done for o in r.json()["outcomes"]]
+    assert sorted(numbers) == [f"NTB/2024/TENUN/{n:04d}" for n in range(1, 13)]
