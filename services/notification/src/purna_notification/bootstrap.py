@@ -37,6 +37,7 @@ def build_channels(settings: NotificationSettings) -> Channels:
             key_id=settings.gateway_key_id,
             secret=settings.gateway_secret.get_secret_value(),
             timeout=settings.gateway_timeout_seconds,
+            max_in_flight=settings.dispatch_concurrency,
         )
     )
     email = SmtpEmailChannel(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import logging
 import re
@@ -188,6 +189,14 @@ class GatewayConfig:
     key_id: str
     secret: str
     timeout: float = 10.0
+    #: requests in flight at most (the dispatcher's concurrency)
+    max_in_flight: int = 16
+
+
+#: connections per HTTP client. httpcore's pool looks at every connection (and polls its socket)
+#: for each request, so one pool of 32 connections cost about 4 ms of CPU per request here;
+#: four pools of 8 cost under 1 ms.
+_CONNECTIONS_PER_CLIENT = 8
 
 
 class HttpGatewayChannel:
@@ -197,11 +206,22 @@ class HttpGatewayChannel:
     def __init__(self, config: GatewayConfig, client: httpx.AsyncClient | None = None) -> None:
         self._config = config
         self._secret = config.secret.encode()
-        self._own_client = client is None
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(config.timeout),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
-        )
+        self._own_clients = client is None
+        if client is not None:
+            self._clients = [client]
+        else:
+            count = -(-config.max_in_flight // _CONNECTIONS_PER_CLIENT)  # ceiling division
+            self._clients = [
+                httpx.AsyncClient(
+                    timeout=httpx.Timeout(config.timeout),
+                    limits=httpx.Limits(
+                        max_connections=_CONNECTIONS_PER_CLIENT,
+                        max_keepalive_connections=_CONNECTIONS_PER_CLIENT,
+                    ),
+                )
+                for _ in range(max(1, count))
+            ]
+        self._next_client = itertools.cycle(self._clients)
 
     def request_body(self, message: OutgoingMessage) -> bytes:
         payload = {
@@ -227,7 +247,7 @@ class HttpGatewayChannel:
             SIGNATURE_HEADER: sign(self._secret, timestamp, body),
         }
         try:
-            response = await self._client.post(
+            response = await next(self._next_client).post(
                 self._config.url, content=body, headers=headers, timeout=self._config.timeout
             )
         except httpx.TimeoutException:
@@ -244,8 +264,9 @@ class HttpGatewayChannel:
         return PermanentFailure(f"gateway answered {status}: {response.text[:200]}")
 
     async def aclose(self) -> None:
-        if self._own_client:
-            await self._client.aclose()
+        if self._own_clients:
+            for client in self._clients:
+                await client.aclose()
 
 
 def _provider_id(response: httpx.Response) -> str | None:

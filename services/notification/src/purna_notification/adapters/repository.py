@@ -361,26 +361,10 @@ async def fail_delivery(
     )
 
 
-async def add_attempt(
-    session: AsyncSession,
-    *,
-    delivery_id: str,
-    attempt: int,
-    started_at: datetime,
-    finished_at: datetime,
-    outcome: str,
-    detail: str | None,
-) -> None:
-    await session.execute(
-        delivery_attempts.insert().values(
-            delivery_id=delivery_id,
-            attempt=attempt,
-            started_at=started_at,
-            finished_at=finished_at,
-            outcome=outcome,
-            detail=detail[:500] if detail else None,
-        )
-    )
+async def add_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Record attempts (delivery_id, attempt, started_at, finished_at, outcome, detail)."""
+    if rows:
+        await session.execute(delivery_attempts.insert(), list(rows))
 
 
 # -- reading the log ----------------------------------------------------------------------------

@@ -3,8 +3,11 @@
 Each cycle claims due deliveries in one short transaction (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so dispatchers in several workers never take the same row; a claim token with a
 lease, so the claims of a dispatcher that died are taken again once the lease runs out), sends
-them concurrently outside any transaction, and records each outcome in its own transaction
-together with its ``NotificationSent`` / ``NotificationFailed`` outbox row.
+them concurrently outside any transaction, and records each outcome together with its
+``NotificationSent`` / ``NotificationFailed`` outbox row. Outcomes that finish while a commit is
+under way are recorded together in the next one (group commit): one transaction per batch
+instead of per message, and one or two database connections per process whatever the
+concurrency.
 
 What remains at-least-once: a dispatcher that dies after the gateway accepted a message and
 before ``sent`` was committed leaves the claim to expire, and the message is sent again. The
@@ -42,6 +45,7 @@ from ..domain.clock import Clock
 from ..domain.delivery import (
     Accepted,
     Decision,
+    DeliveryStatus,
     MarkFailed,
     MarkSent,
     PermanentFailure,
@@ -105,6 +109,8 @@ class Dispatcher:
         self._jitter = jitter
         self._token = str(uuid_utils.uuid7())
         self._wake = asyncio.Event()
+        self._pending: list[_Outcome] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -127,6 +133,8 @@ class Dispatcher:
             listen_forever(self._engine, repo.DUE_CHANNEL, self.wake), name="dispatch-listen"
         )
         in_flight: set[asyncio.Task[None]] = set()
+        # claim in chunks when busy: one claim transaction per few messages, not per message
+        chunk = max(1, self._policy.concurrency // 4)
         sweep_every = max(self._policy.lease.total_seconds() / 4, self._policy.poll_seconds)
         next_sweep = 0.0
         backoff = 0.1
@@ -135,6 +143,9 @@ class Dispatcher:
             while True:
                 free = self._policy.concurrency - len(in_flight)
                 claimed: list[Claimed] = []
+                if 0 < free < chunk and in_flight:
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                    continue
                 if free > 0:
                     try:
                         if loop.time() >= next_sweep:
@@ -163,8 +174,12 @@ class Dispatcher:
                 await self._idle()
         finally:
             listener.cancel()
-            for task in list(in_flight):
-                task.cancel()
+            if in_flight:
+                # stopping (SIGTERM on a deploy): let sends under way finish and be recorded,
+                # so they are not sent again after their lease; give up after a while
+                _, unfinished = await asyncio.wait(in_flight, timeout=_DRAIN_SECONDS)
+                for task in unfinished:
+                    task.cancel()
             await asyncio.gather(listener, *in_flight, return_exceptions=True)
 
     async def _idle(self) -> None:
@@ -281,71 +296,64 @@ class Dispatcher:
         *,
         segments: int | None = None,
     ) -> None:
-        row = item.row
-        now = self._clock.now()
-        attempted = result is not None
-        attempts = row.attempts if attempted else row.attempts - 1
-        async with self._sessionmaker() as session, session.begin():
-            if isinstance(decision, RetryAt):
-                held = await repo.finish_claim(
-                    session,
-                    item.id,
-                    self._token,
-                    status="scheduled",
-                    now=now,
-                    values={"scheduled_for": decision.at, "last_error": decision.reason[:500]},
-                )
-                if held is not None and held.cancel_reason is not None:
-                    # cancelled while this attempt was in flight: it was the last one
-                    decision = MarkFailed(held.cancel_reason)
-                    await repo.fail_delivery(session, item.id, reason=held.cancel_reason, now=now)
-            elif isinstance(decision, MarkSent):
-                held = await repo.finish_claim(
-                    session,
-                    item.id,
-                    self._token,
-                    status="sent",
-                    now=now,
-                    values={
-                        "sent_at": decision.at,
-                        "provider_message_id": decision.provider_message_id,
-                        "last_error": None,
-                        "segments": segments,
-                    },
-                )
+        """Queue the outcome for the next group commit and wait until it is committed."""
+        outcome = _Outcome(item, decision, result, started, segments, asyncio.Future())
+        self._pending.append(outcome)
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_pending(), name="dispatch-record")
+        await outcome.recorded
+
+    async def _record_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:_RECORD_BATCH], self._pending[_RECORD_BATCH:]
+            try:
+                await self._record_batch(batch)
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch, exc)
+                    continue
+                # one bad outcome must not cost the others: record them one by one
+                for outcome in batch:
+                    try:
+                        await self._record_batch([outcome])
+                    except Exception as single:
+                        _settle([outcome], single)
+                    else:
+                        _settle([outcome], None)
             else:
-                held = await repo.finish_claim(
-                    session,
-                    item.id,
-                    self._token,
-                    status="failed",
-                    now=now,
-                    values={
-                        "failed_at": now,
-                        "last_error": decision.reason[:500],
-                        "attempts": attempts,
-                    },
-                )
-            if held is None:
-                log.warning(
-                    "dispatcher: claim lost before the outcome was recorded (lease too short?)",
-                    extra={"delivery_id": item.id, "outcome": type(decision).__name__},
-                )
-                return
-            if attempted and started is not None:
-                await repo.add_attempt(
-                    session,
-                    delivery_id=item.id,
-                    attempt=row.attempts,
-                    started_at=started,
-                    finished_at=now,
-                    outcome=_outcome(result),
-                    detail=_detail(result),
-                )
-            if isinstance(decision, MarkSent):
-                await self._outbox.add(
-                    session,
-                    NotificationSent(
+                _settle(batch, None)
+
+    async def _record_batch(self, batch: list[_Outcome]) -> None:
+        now = self._clock.now()
+        attempt_rows: list[dict[str, Any]] = []
+        events: list[tuple[str, Envelope]] = []
+        async with self._sessionmaker() as session, session.begin():
+            for outcome in batch:
+                item, decision, result = outcome.item, outcome.decision, outcome.result
+                row = item.row
+                attempted = result is not None
+                attempts = row.attempts if attempted else row.attempts - 1
+                held, decision = await self._apply(session, outcome, attempts, now)
+                if held is None:
+                    log.warning(
+                        "dispatcher: claim lost before the outcome was recorded",
+                        extra={"delivery_id": item.id, "outcome": type(decision).__name__},
+                    )
+                    continue
+                if attempted and outcome.started is not None:
+                    attempt_rows.append(
+                        {
+                            "delivery_id": item.id,
+                            "attempt": row.attempts,
+                            "started_at": outcome.started,
+                            "finished_at": now,
+                            "outcome": _outcome(result),
+                            "detail": (_detail(result) or "")[:500] or None,
+                        }
+                    )
+                event: NotificationSent | NotificationFailed | None = None
+                if isinstance(decision, MarkSent):
+                    event = NotificationSent(
                         notification_id=item.id,
                         participant_id=row.participant_id,
                         channel=item.channel,
@@ -353,27 +361,87 @@ class Dispatcher:
                         cause_event_id=row.cause_event_id,
                         attempts=attempts,
                         sent_at=decision.at,
-                    ),
-                    cause=_cause(row),
+                    )
+                elif isinstance(decision, MarkFailed):
+                    event = _failed_event(row, decision.reason, now, attempts=attempts)
+                if event is not None:
+                    envelope = Envelope.wrap(event, source=self._outbox.source, cause=_cause(row))
+                    events.append((event.stream(), envelope))
+                log.info(
+                    "delivery attempt recorded",
+                    extra={
+                        "delivery_id": item.id,
+                        "participant_id": row.participant_id,
+                        "channel": item.channel,
+                        "template": row.template,
+                        "attempt": row.attempts,
+                        "outcome": type(decision).__name__,
+                        "event_id": row.cause_event_id,
+                    },
                 )
-            elif isinstance(decision, MarkFailed):
-                await self._outbox.add(
-                    session,
-                    _failed_event(row, decision.reason, now, attempts=attempts),
-                    cause=_cause(row),
-                )
-        log.info(
-            "delivery attempt recorded",
-            extra={
-                "delivery_id": item.id,
-                "participant_id": row.participant_id,
-                "channel": item.channel,
-                "template": row.template,
-                "attempt": row.attempts,
-                "outcome": type(decision).__name__,
-                "event_id": row.cause_event_id,
-            },
+            if attempt_rows:
+                await repo.add_attempts(session, attempt_rows)
+            await self._outbox.add_envelopes(session, events)
+
+    async def _apply(
+        self, session: AsyncSession, outcome: _Outcome, attempts: int, now: datetime
+    ) -> tuple[Row[Any] | None, Decision]:
+        """Write one outcome if this dispatcher still holds the claim; returns the row (None
+        when the claim was lost) and the decision as finally recorded."""
+        item, decision = outcome.item, outcome.decision
+        if isinstance(decision, RetryAt):
+            held = await repo.finish_claim(
+                session,
+                item.id,
+                self._token,
+                status="scheduled",
+                now=now,
+                values={"scheduled_for": decision.at, "last_error": decision.reason[:500]},
+            )
+            if held is not None and held.cancel_reason is not None:
+                # cancelled while this attempt was in flight: it was the last one
+                decision = MarkFailed(held.cancel_reason)
+                await repo.fail_delivery(session, item.id, reason=held.cancel_reason, now=now)
+            return held, decision
+        if isinstance(decision, MarkSent):
+            values: dict[str, Any] = {
+                "sent_at": decision.at,
+                "provider_message_id": decision.provider_message_id,
+                "last_error": None,
+                "segments": outcome.segments,
+            }
+            status: DeliveryStatus = "sent"
+        else:
+            values = {"failed_at": now, "last_error": decision.reason[:500], "attempts": attempts}
+            status = "failed"
+        held = await repo.finish_claim(
+            session, item.id, self._token, status=status, now=now, values=values
         )
+        return held, decision
+
+
+_RECORD_BATCH = 200
+_DRAIN_SECONDS = 10.0
+
+
+@dataclass(slots=True)
+class _Outcome:
+    item: Claimed
+    decision: Decision
+    result: SendResult | None
+    started: datetime | None
+    segments: int | None
+    recorded: asyncio.Future[None]
+
+
+def _settle(batch: list[_Outcome], error: BaseException | None) -> None:
+    for outcome in batch:
+        if outcome.recorded.done():
+            continue
+        if error is None:
+            outcome.recorded.set_result(None)
+        else:
+            outcome.recorded.set_exception(error)
 
 
 def _cause(row: Row[Any]) -> Envelope:
