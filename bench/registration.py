@@ -62,6 +62,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 JWT_SECRET = "bench-jwt-secret-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[1]
+#: database connections per API process, the same for Purna's and the bare endpoint
+POOL = 16
 
 
 # -- people ------------------------------------------------------------------------------------
@@ -120,7 +122,7 @@ def bare_app(dsn: str) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state["pool"] = await asyncpg.create_pool(dsn, min_size=5, max_size=20)
+        state["pool"] = await asyncpg.create_pool(dsn, min_size=POOL, max_size=POOL)
         yield
         await state["pool"].close()
 
@@ -195,6 +197,10 @@ class Env:
             "STREAM_PREFIX": self.prefix,
             "JWT_SECRET": JWT_SECRET,
             "LOG_LEVEL": "WARNING",
+            # A steady pool no smaller than the load: overflow connections would be reopened per
+            # request, and two APIs plus the bare servers must fit PostgreSQL's max_connections.
+            "REGISTRATION_DB_POOL_SIZE": str(POOL),
+            "REGISTRATION_DB_MAX_OVERFLOW": "0",
             **extra,
         }
 
@@ -488,7 +494,8 @@ async def main(args: argparse.Namespace) -> None:
             reg_bodies, bare_bodies = people("520206"), people("520101")
             print(
                 f"sustained POST /participants: {args.seconds:.0f} s x {args.rounds} rounds, "
-                f"{args.connections} connections",
+                f"{args.connections} connections, {POOL} database connections per process; "
+                f"load average before: {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
             results: dict[str, list[LoadResult]] = {}
@@ -560,7 +567,8 @@ async def main(args: argparse.Namespace) -> None:
             median([r.pct(0.99) for r in rs]),
         )
 
-    print("\n== medians ==")
+    print(f"\nload average after: {os.getloadavg()[0]:.1f} (2 cores, shared)")
+    print("== medians ==")
     print(f"{'scenario':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for name in scenarios:
         rps, p50, p99 = row(name)

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
 from ..domain.imports import COLUMNS, cell_text
 
@@ -160,11 +160,3 @@ def template_xlsx() -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def copy_stream(source: IO[bytes], target: IO[bytes], chunk: int = 1 << 20) -> int:
-    size = 0
-    while block := source.read(chunk):
-        target.write(block)
-        size += len(block)
-    return size
