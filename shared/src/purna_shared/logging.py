@@ -282,6 +282,7 @@ def configure_logging(
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+        uvicorn_logger.setLevel(logging.NOTSET)  # a uvicorn started earlier may have set one
     # The request middleware logs each request with its route template; uvicorn's access line
     # would add the raw path, query string and client address (personal data).
     logging.getLogger("uvicorn.access").disabled = True
