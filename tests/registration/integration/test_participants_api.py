@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -315,3 +316,26 @@ async def test_listing_filters_and_paginates(
         "/participants/lookup", json={"nik": body_for(77)["nik"]}, headers=ntb
     )
     assert unknown.json() == {"registered": False, "participant_id": None, "office": None}
+
+
+async def test_no_nik_reaches_a_log_record(
+    client: httpx.AsyncClient,
+    ntb: dict[str, str],
+    body_for: Body,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before any masking formatter: the service never hands a NIK to the logging system."""
+    caplog.set_level(logging.DEBUG)
+    body = body_for(1)
+    pid = (await client.post("/participants", json=body, headers=ntb)).json()["id"]
+    await client.post("/participants", json=body, headers=ntb)  # 409
+    await client.post("/participants", json={**body, "gender": "L"}, headers=ntb)  # 422
+    await client.get(
+        f"/participants/{pid}",
+        params={"reveal_nik": "true", "purpose": "identity_verification"},
+        headers=ntb,
+    )
+    assert caplog.records
+    for record in caplog.records:
+        assert body["nik"] not in record.getMessage()
+        assert body["nik"] not in repr(record.__dict__)

@@ -122,10 +122,14 @@ def inspect_upload(path: Path, file_format: FileFormat, max_rows: int) -> Upload
             raise HeaderError("the file is empty: the first row must be the template's header")
         normalise_header(first[1])
         if file_format == "xlsx":
+            # Only an estimate (a sheet formatted to its last row claims a million rows): it
+            # shows progress; the row limit is enforced on the rows actually read.
             total = xlsx_row_estimate(path)
-        else:
-            total = sum(1 for _, cells in rows if not is_blank(cells))
-    if total is not None and total > max_rows:
+            return UploadCheck(
+                file_format, total if total is not None and total <= max_rows else None
+            )
+        total = sum(1 for _, cells in rows if not is_blank(cells))
+    if total > max_rows:
         raise HeaderError(f"the file has {total} rows; at most {max_rows} per import")
     return UploadCheck(file_format, total)
 
