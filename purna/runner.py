@@ -179,10 +179,9 @@ def serve_forever(system: System) -> None:
         nonlocal stop
         stop = True
 
+    # Both, explicitly: a shell that starts us in the background ignores SIGINT otherwise.
     signal.signal(signal.SIGTERM, request_stop)
-    try:
-        while not stop:
-            system.check_children()
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
+    signal.signal(signal.SIGINT, request_stop)
+    while not stop:
+        system.check_children()
+        time.sleep(1)
