@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy.exc
 from fastapi import APIRouter, FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field
 
@@ -60,6 +61,14 @@ async def get_participant(participant_id: str) -> dict[str, str]:
 @router.get("/crash")
 async def crash() -> dict[str, str]:
     raise RuntimeError(f"database password hunter2 while handling NIK {NIK}")
+
+
+@router.get("/database-saturated")
+async def database_saturated() -> dict[str, str]:
+    try:
+        raise ConnectionRefusedError("sorry, too many clients already")
+    except ConnectionRefusedError as exc:
+        raise sqlalchemy.exc.OperationalError("SELECT 1", {}, exc) from exc
 
 
 @pytest.fixture
@@ -189,3 +198,11 @@ def test_problem_error_defaults_its_title_to_the_status_phrase() -> None:
     assert document["type"] == "about:blank"
     assert document["instance"] == "/x"
     assert "detail" not in document
+
+
+async def test_a_dependency_outage_is_a_503_to_retry_not_a_500(client: httpx.AsyncClient) -> None:
+    response = await client.get("/database-saturated")
+    body = problem(response, 503)
+    assert response.headers["retry-after"] == "2"
+    assert "too many clients" not in response.text
+    assert body["title"] == "Service Unavailable"

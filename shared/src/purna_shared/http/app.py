@@ -52,9 +52,9 @@ from .problems import (
     PROBLEM_JSON,
     ProblemError,
     install_problem_handlers,
-    internal_error_problem,
     problem_response,
     problem_responses,
+    unexpected_error_problem,
 )
 
 log = logging.getLogger("purna_shared.http")
@@ -158,15 +158,16 @@ class RequestMiddleware:
         with request_context(request_id, correlation_id):
             try:
                 await self.app(scope, receive, send_with_ids)
-            except Exception:
+            except Exception as exc:
                 log.exception(
                     "unhandled error",
                     extra={"method": scope["method"], "route": _route_template(scope)},
                 )
                 if started:
                     raise
-                status = 500
-                response = problem_response(internal_error_problem(), scope.get("path"))
+                problem = unexpected_error_problem(exc)
+                status = problem.status
+                response = problem_response(problem, scope.get("path"))
                 await response(scope, receive, send_with_ids)
             finally:
                 elapsed = time.perf_counter() - began

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import redis.exceptions
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -181,6 +183,34 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     return problem.response(request)
 
 
+#: failures of what a service depends on (database, Redis), not of the request: worth a retry
+_OUTAGES: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # no pooled connection became free in time
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def unexpected_error_problem(exc: BaseException) -> ProblemError:
+    """The answer to an exception nobody mapped: 503 when a dependency is down or saturated
+    (e.g. PostgreSQL refusing connections), so clients retry; 500 for everything else."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, _OUTAGES) or type(cause).__name__ == "TooManyConnectionsError":
+            return ProblemError(
+                503,
+                "Service Unavailable",
+                "A service this request needs is unavailable or busy; retry shortly.",
+                headers={"Retry-After": "2"},
+            )
+        cause = cause.__cause__ or cause.__context__
+    return internal_error_problem()
+
+
 def internal_error_problem() -> ProblemError:
     """The 500 problem: says nothing about the cause, only how to report it."""
     request_id = current_request_id()
@@ -200,7 +230,7 @@ async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONRes
         request.url.path,
         exc_info=(type(exc), exc, exc.__traceback__),
     )
-    return internal_error_problem().response(request)
+    return unexpected_error_problem(exc).response(request)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
