@@ -22,13 +22,13 @@ from ..domain.participant import (
 from .orm import campaigns, participants
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything stored is UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _aware_or_none(moment: datetime | None) -> datetime | None:
-    return None if moment is None else _aware(moment)
+    return None if moment is None else as_utc(moment)
 
 
 # -- participants ------------------------------------------------------------------------------
@@ -139,12 +139,12 @@ def participant_from_row(row: Row[Any]) -> Participant:
         consent=Consent(
             m["consent_granted"],
             channels,
-            _aware(m["consent_granted_at"]),
+            as_utc(m["consent_granted_at"]),
             _aware_or_none(m["consent_withdrawn_at"]),
         ),
         campaign_id=m["campaign_id"],
-        registered_at=_aware(m["registered_at"]),
-        updated_at=_aware(m["updated_at"]),
+        registered_at=as_utc(m["registered_at"]),
+        updated_at=as_utc(m["updated_at"]),
         version=m["version"],
     )
 
@@ -289,7 +289,7 @@ def campaign_from_row(row: Row[Any]) -> Campaign:
         village=m["village"],
         starts_on=m["starts_on"],
         ends_on=m["ends_on"],
-        created_at=_aware(m["created_at"]),
+        created_at=as_utc(m["created_at"]),
     )
 
 

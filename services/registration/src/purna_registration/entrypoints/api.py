@@ -4,6 +4,7 @@ map its errors to problem+json."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import re
@@ -15,7 +16,6 @@ from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from purna_shared.http.app import create_service_app, serve
@@ -30,7 +30,6 @@ from purna_shared.http.idempotency import (
 from purna_shared.http.problems import ProblemError, problem_responses
 
 from ..adapters.nik_vault import NikVault
-from ..adapters.orm import audit_log
 from ..adapters.repository import ParticipantFilter, list_participants
 from ..adapters.spreadsheet import (
     XLSX_MEDIA_TYPE,
@@ -43,7 +42,7 @@ from ..domain.campaign import CampaignForm
 from ..domain.errors import ConsentWithdrawnError, ValidationFailed
 from ..domain.imports import HeaderError
 from ..domain.participant import UNSET, ParticipantChanges, RegistrationForm
-from ..service_layer import campaigns, imports, participants
+from ..service_layer import audit, campaigns, imports, participants
 from ..service_layer.actor import Actor
 from ..service_layer.participants import (
     AlreadyRegistered,
@@ -667,35 +666,12 @@ async def read_audit_log(
     action: Literal["nik_read", "registered", "updated", "consent_withdrawn"] | None = None,
 ) -> s.Page[s.AuditEntry]:
     async def work(session: AsyncSession) -> s.Page[s.AuditEntry]:
-        query = select(audit_log)
-        count = select(func.count()).select_from(audit_log)
-        if participant_id:
-            query = query.where(audit_log.c.participant_id == participant_id)
-            count = count.where(audit_log.c.participant_id == participant_id)
-        if action:
-            query = query.where(audit_log.c.action == action)
-            count = count.where(audit_log.c.action == action)
-        total = (await session.execute(count)).scalar_one()
-        rows = await session.execute(
-            query.order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit).offset(offset)
+        entries, total = await audit.read_log(
+            session, participant_id=participant_id, action=action, limit=limit, offset=offset
         )
         return s.Page(
-            items=[
-                s.AuditEntry(
-                    at=r.at,
-                    actor=r.actor,
-                    actor_role=r.actor_role,
-                    actor_office=r.actor_office,
-                    action=r.action,
-                    participant_id=r.participant_id,
-                    purpose=r.purpose,
-                    route=r.route,
-                    request_id=r.request_id,
-                    detail=json.loads(r.detail) if r.detail else None,
-                )
-                for r in rows
-            ],
-            total=int(total),
+            items=[s.AuditEntry(**dataclasses.asdict(e)) for e in entries],
+            total=total,
             limit=limit,
             offset=offset,
         )

@@ -99,7 +99,7 @@ def _job(row: Any) -> ImportJob:
     m = dict(row._mapping)
     for key in ("created_at", "started_at", "finished_at"):
         if m[key] is not None:
-            m[key] = repo._aware(m[key])
+            m[key] = repo.as_utc(m[key])
     return ImportJob(**{k: m[k] for k in ImportJob.__dataclass_fields__})
 
 
