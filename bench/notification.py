@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from purna_notification.adapters.orm import (
     MIGRATIONS_DIR,
@@ -127,7 +128,7 @@ async def drop_database(url: str) -> None:
         await conn.close()
 
 
-async def seed(sessionmaker, total: int) -> None:  # type: ignore[no-untyped-def]
+async def seed(sessionmaker: async_sessionmaker[AsyncSession], total: int) -> None:
     """``total`` participants with SMS consent and one due SMS each."""
     now = datetime.now(UTC)
     async with sessionmaker() as session, session.begin():
@@ -189,7 +190,7 @@ async def seed(sessionmaker, total: int) -> None:  # type: ignore[no-untyped-def
         )
 
 
-async def sent_count(sessionmaker) -> int:  # type: ignore[no-untyped-def]
+async def sent_count(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     async with sessionmaker() as session:
         return int(
             (
@@ -215,8 +216,8 @@ class RunResult:
     gateway_cpu_ms: float  # per message, the local gateway
 
 
-async def one_run(  # type: ignore[no-untyped-def]
-    sessionmaker,
+async def one_run(
+    sessionmaker: async_sessionmaker[AsyncSession],
     database_url: str,
     gateway_url: str,
     processes: int,

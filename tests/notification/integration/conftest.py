@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from purna_notification.adapters.channels import ChannelSender
 from purna_notification.adapters.orm import MIGRATIONS_DIR, deliveries, delivery_attempts
 from purna_notification.bootstrap import build_channels, build_dispatcher, build_scheduling
 from purna_notification.domain.clock import ControlledClock
@@ -134,7 +135,7 @@ class World:
     clock: ControlledClock
     smtp: SmtpSink
     gateway: FakeGateway
-    _dispatchers: list[Dispatcher] = field(default_factory=list)
+    _senders: list[ChannelSender] = field(default_factory=list)
 
     def consumer(self, **overrides: Any) -> EventConsumer:
         settings = self.settings.model_copy(update=overrides)
@@ -154,8 +155,7 @@ class World:
             channels=channels,
             clock=self.clock,
         )
-        dispatcher._closables = list({id(c): c for c in channels.values()}.values())  # type: ignore[attr-defined]
-        self._dispatchers.append(dispatcher)
+        self._senders.extend({id(c): c for c in channels.values()}.values())
         return dispatcher
 
     def relay(self) -> OutboxRelay:
@@ -218,9 +218,8 @@ class World:
             return [json.loads(row.entry) for row in rows]
 
     async def close(self) -> None:
-        for dispatcher in self._dispatchers:
-            for closable in getattr(dispatcher, "_closables", []):
-                await closable.aclose()
+        for sender in self._senders:
+            await sender.aclose()
 
 
 async def all_handled(redis: Redis, consumer: EventConsumer) -> bool:
