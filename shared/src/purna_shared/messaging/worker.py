@@ -85,7 +85,9 @@ async def supervise(tasks: Sequence[Callable[[], Awaitable[None]]]) -> None:
 async def run_worker(resources: WorkerResources) -> None:
     """Consume, relay and run the service's extra loops until stopped; serve health and
     metrics too when ``worker_http_port`` is set (probes and Prometheus need them)."""
-    tasks = [resources.consumer.run, resources.relay.run, *resources.extra_tasks]
+    tasks = [resources.relay.run, *resources.extra_tasks]
+    if resources.consumer.streams:  # a service may subscribe to nothing (registration in v1)
+        tasks.append(resources.consumer.run)
     if resources.settings.worker_http_port is not None:
         tasks.append(lambda: _serve_health(resources))
     await supervise(tasks)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from purna_shared.http.idempotency import purge_idempotency_keys
 from purna_shared.logging import configure_logging
-from purna_shared.messaging.worker import open_worker, supervise
+from purna_shared.messaging.worker import open_worker, run_worker
 
 from ..adapters.nik_vault import NikVault
 from ..service_layer.imports import ImportRunner
@@ -50,17 +50,11 @@ async def run(settings: RegistrationSettings) -> None:
             vault=NikVault(settings.nik_secret),
             settings=settings,
         )
-        tasks = [
-            worker.relay.run,
+        worker.extra_tasks += [
             runner.run,
             lambda: purge_old_idempotency_keys(worker.sessionmaker),
-            *worker.extra_tasks,
         ]
-        if worker.consumer.streams:
-            tasks.append(worker.consumer.run)
-        # supervise, not run_worker: with no subscriptions the consumer returns at once, and
-        # run_worker would take that for the end of the process.
-        await supervise(tasks)
+        await run_worker(worker)
 
 
 def main() -> None:
