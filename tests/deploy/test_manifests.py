@@ -169,7 +169,7 @@ def test_every_container_has_requests_within_limits(rendered: dict[str, list[Obj
     )
 
 
-def test_apis_are_probed_on_livez_and_readyz_and_workers_are_supervised(
+def test_apis_and_workers_are_probed_on_livez_and_readyz(
     rendered: dict[str, list[Obj]],
 ) -> None:
     for overlay, d in deployments(rendered):
@@ -185,9 +185,13 @@ def test_apis_are_probed_on_livez_and_readyz_and_workers_are_supervised(
                 assert c[probe]["httpGet"] == {"path": path, "port": "http"}, overlay
             assert c["startupProbe"]["httpGet"]["path"] == "/livez"
         else:
-            # the worker exits non-zero when its consumer or relay fails; the kubelet restarts it
+            # the worker exits non-zero when its consumer or relay fails (the kubelet restarts
+            # it) and serves /livez and /readyz on WORKER_HTTP_PORT for a hung one
             assert component == "worker"
-            assert not {"livenessProbe", "readinessProbe", "ports"} & set(c), overlay
+            assert c["ports"] == [{"name": "health", "containerPort": 9000, "protocol": "TCP"}]
+            assert {"name": "WORKER_HTTP_PORT", "value": "9000"} in c["env"]
+            for probe, path in (("livenessProbe", "/livez"), ("readinessProbe", "/readyz")):
+                assert c[probe]["httpGet"] == {"path": path, "port": "health"}, overlay
 
 
 # -- wiring --------------------------------------------------------------------------------------
