@@ -61,7 +61,7 @@ class SmtpSink:
 
     messages: list[ReceivedEmail] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
-    #: seconds to wait before answering DATA (a slow server)
+    #: seconds between taking a message and confirming it (a slow server)
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -76,8 +76,6 @@ class SmtpSink:
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any
     ) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         body = parsed.get_body(("plain",))
         with self.lock:
@@ -91,6 +89,8 @@ class SmtpSink:
                         template=str(parsed["X-Purna-Template"]),
                     )
                 )
+        if self.delay:  # taken at once, confirmed later: a sender may die in between
+            await asyncio.sleep(self.delay)
         return "250 Message accepted"
 
     def reset(self) -> None:

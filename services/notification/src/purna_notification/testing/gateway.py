@@ -74,9 +74,11 @@ class FakeGateway:
             if not message.get("more_body"):
                 break
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        if self.delay:
-            await asyncio.sleep(self.delay)
         status, answer = self._answer(raw, headers)
+        if self.delay:
+            # the message is taken (and counted) at once; the answer comes later, as with a
+            # real gateway: a sender that dies meanwhile never learns it was accepted
+            await asyncio.sleep(self.delay)
         payload = json.dumps(answer).encode()
         await send(
             {
