@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 run: install  ## start everything (embedded Redis unless REDIS_URL is set), run the demo, serve
 	$(BIN)/purna run
 
-test: install  ## the whole test suite (unit, integration against real Redis/PostgreSQL, e2e)
+test: install lint  ## lint and types, then every test (unit, integration on real Redis/PostgreSQL, e2e)
 	$(BIN)/pytest
 
 test-unit: install
