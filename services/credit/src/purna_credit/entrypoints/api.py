@@ -23,6 +23,7 @@ from purna_shared.http.auth import (
     require_roles,
 )
 from purna_shared.http.idempotency import Idempotent
+from purna_shared.http.pagination import Limit, offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
 
 from .. import __version__
@@ -68,8 +69,7 @@ OfficerWrites = Annotated[Principal, Depends(require_roles(Role.CREDIT_OFFICER))
 OfficerOrBankWrites = Annotated[Principal, Depends(require_roles(Role.CREDIT_OFFICER, Role.BANK))]
 AdminWrites = Annotated[Principal, Depends(require_roles())]
 
-Limit = Annotated[int, Query(ge=1, le=500, description="page size")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000_000, description="items to skip")]
+Offset = Annotated[int, offset_query(maximum=1_000_000_000)]
 ItemId = Annotated[str, Path(pattern=ID_PATTERN)]
 IdQuery = Annotated[str | None, Query(pattern=ID_PATTERN)]
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from purna_shared.http.pagination import Page
+
 from ..adapters.orm import Application, Prequalification
 from ..domain.allocation import Pool
 from ..domain.application import ApplicationStatus, Decision
@@ -117,11 +119,8 @@ class PrequalificationOut(BaseModel):
         )
 
 
-class PrequalificationPage(BaseModel):
-    items: list[PrequalificationOut]
-    total: int
-    limit: int
-    offset: int
+class PrequalificationPage(Page[PrequalificationOut]):
+    pass
 
 
 class ReviewIn(_In):
@@ -198,11 +197,8 @@ class ApplicationOut(BaseModel):
         )
 
 
-class ApplicationPage(BaseModel):
-    items: list[ApplicationOut]
-    total: int
-    limit: int
-    offset: int
+class ApplicationPage(Page[ApplicationOut]):
+    pass
 
 
 class DecisionIn(_In):

@@ -27,6 +27,7 @@ from purna_shared.http.idempotency import (
     idempotency_scope,
     run_idempotent,
 )
+from purna_shared.http.pagination import Limit, Offset, Page
 from purna_shared.http.problems import ProblemError, problem_responses
 
 from ..adapters.nik_vault import NikVault
@@ -59,8 +60,6 @@ VERSION = "1.0.0"
 Writer = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 Reader = Annotated[Principal, Depends(require_read(Role.OPERATOR))]
 Overseer = Annotated[Principal, Depends(require_read())]
-Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip")]
 
 
 # -- wiring ------------------------------------------------------------------------------------
@@ -252,7 +251,7 @@ async def register_participant(
 
 @participants_router.get(
     "/participants",
-    response_model=s.Page[s.ParticipantOut],
+    response_model=Page[s.ParticipantOut],
     summary="List participants (NIK masked), filtered and paginated",
 )
 async def list_participants_route(
@@ -266,7 +265,7 @@ async def list_participants_route(
     campaign_id: Annotated[str | None, Query(max_length=64)] = None,
     name: Annotated[str | None, Query(max_length=200, description="Words of the name")] = None,
     office: Annotated[str | None, Query(max_length=16, description="admin/auditor only")] = None,
-) -> s.Page[s.ParticipantOut]:
+) -> Page[s.ParticipantOut]:
     actor = _actor(principal, request)
     scope = participants.listing_office(actor, office.upper() if office else None)
     f = ParticipantFilter(
@@ -278,13 +277,13 @@ async def list_participants_route(
         name=name,
     )
 
-    async def work(session: AsyncSession) -> s.Page[s.ParticipantOut]:
+    async def work(session: AsyncSession) -> Page[s.ParticipantOut]:
         items, total = await list_participants(session, f, limit=limit, offset=offset)
-        return s.Page(
+        return Page(
             items=[s.ParticipantOut.of(p) for p in items], total=total, limit=limit, offset=offset
         )
 
-    result: s.Page[s.ParticipantOut] = await _in_transaction(request, work)
+    result: Page[s.ParticipantOut] = await _in_transaction(request, work)
     return result
 
 
@@ -448,7 +447,7 @@ async def create_campaign(
     return await idem.run(work)
 
 
-@campaigns_router.get("/campaigns", response_model=s.Page[s.CampaignOut])
+@campaigns_router.get("/campaigns", response_model=Page[s.CampaignOut])
 async def list_campaigns(
     principal: Reader,
     request: Request,
@@ -456,10 +455,10 @@ async def list_campaigns(
     offset: Offset = 0,
     office: Annotated[str | None, Query(max_length=16)] = None,
     active_on: Annotated[date | None, Query(description="Campaigns running on this day")] = None,
-) -> s.Page[s.CampaignOut]:
+) -> Page[s.CampaignOut]:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.Page[s.CampaignOut]:
+    async def work(session: AsyncSession) -> Page[s.CampaignOut]:
         items, total = await campaigns.list_campaigns(
             session,
             actor,
@@ -468,11 +467,11 @@ async def list_campaigns(
             limit=limit,
             offset=offset,
         )
-        return s.Page(
+        return Page(
             items=[s.CampaignOut.of(c) for c in items], total=total, limit=limit, offset=offset
         )
 
-    result: s.Page[s.CampaignOut] = await _in_transaction(request, work)
+    result: Page[s.CampaignOut] = await _in_transaction(request, work)
     return result
 
 
@@ -599,19 +598,19 @@ async def import_template(
     )
 
 
-@imports_router.get("/imports", response_model=s.Page[s.ImportOut])
+@imports_router.get("/imports", response_model=Page[s.ImportOut])
 async def list_imports(
     principal: Reader, request: Request, limit: Limit = 50, offset: Offset = 0
-) -> s.Page[s.ImportOut]:
+) -> Page[s.ImportOut]:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.Page[s.ImportOut]:
+    async def work(session: AsyncSession) -> Page[s.ImportOut]:
         jobs, total = await imports.list_jobs(session, actor, limit=limit, offset=offset)
-        return s.Page(
+        return Page(
             items=[s.ImportOut.of(j) for j in jobs], total=total, limit=limit, offset=offset
         )
 
-    result: s.Page[s.ImportOut] = await _in_transaction(request, work)
+    result: Page[s.ImportOut] = await _in_transaction(request, work)
     return result
 
 
@@ -635,7 +634,7 @@ async def get_import(
         errors, total = await imports.job_errors(session, job.id, limit=limit, offset=offset)
         return s.ImportReport(
             **s.ImportOut.fields_of(job),
-            errors=s.Page(
+            errors=Page(
                 items=[s.ImportRowError.of(e) for e in errors],
                 total=total,
                 limit=limit,
@@ -654,7 +653,7 @@ audit_router = APIRouter(tags=["audit"])
 
 @audit_router.get(
     "/audit-log",
-    response_model=s.Page[s.AuditEntry],
+    response_model=Page[s.AuditEntry],
     summary="Who read or changed personal data, newest first (admin, auditor)",
 )
 async def read_audit_log(
@@ -664,19 +663,19 @@ async def read_audit_log(
     offset: Offset = 0,
     participant_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Literal["nik_read", "registered", "updated", "consent_withdrawn"] | None = None,
-) -> s.Page[s.AuditEntry]:
-    async def work(session: AsyncSession) -> s.Page[s.AuditEntry]:
+) -> Page[s.AuditEntry]:
+    async def work(session: AsyncSession) -> Page[s.AuditEntry]:
         entries, total = await audit.read_log(
             session, participant_id=participant_id, action=action, limit=limit, offset=offset
         )
-        return s.Page(
+        return Page(
             items=[s.AuditEntry(**dataclasses.asdict(e)) for e in entries],
             total=total,
             limit=limit,
             offset=offset,
         )
 
-    result: s.Page[s.AuditEntry] = await _in_transaction(request, work)
+    result: Page[s.AuditEntry] = await _in_transaction(request, work)
     return result
 
 

@@ -7,9 +7,11 @@ structure, agreement with birth date and gender, phone, area codes) and names ea
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from purna_shared.http.pagination import Page
 
 from ..domain import participant as model
 from ..domain.access import NikReadPurpose
@@ -18,7 +20,6 @@ from ..domain.participant import Category, Channel, FamilyRelation, MaritalStatu
 from ..service_layer.imports import ImportJob, ReportedError
 
 Gender = Literal["L", "P"]
-T = TypeVar("T")
 
 _Text = Field(max_length=200)
 
@@ -216,13 +217,6 @@ class ParticipantOut(BaseModel):
             updated_at=p.updated_at,
             version=p.version,
         )
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int = Field(description="Matching items in all pages")
-    limit: int
-    offset: int
 
 
 # -- campaigns ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from purna_shared.http.app import (
 )
 from purna_shared.http.auth import Principal, Role, require_read, require_roles
 from purna_shared.http.idempotency import Idempotent
+from purna_shared.http.pagination import limit_query, offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
 
 from .. import __version__
@@ -81,8 +82,8 @@ ParticipantPath = Annotated[
     str, Path(min_length=1, max_length=64, pattern=NO_CONTROL, description="Participant id")
 ]
 Filter = Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_CONTROL)]
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+Limit = Annotated[int, limit_query(maximum=200)]
+Offset = Annotated[int, offset_query(maximum=None)]
 
 router = APIRouter()
 

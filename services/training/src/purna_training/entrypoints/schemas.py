@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from purna_shared.http.pagination import Page
+
 from ..adapters.repository import SeatCounts
 from ..domain.completion import Outcome
 from ..domain.enrollment import Enrollment
@@ -205,11 +207,8 @@ class SessionOut(BaseModel):
         )
 
 
-class SessionList(BaseModel):
-    items: list[SessionOut]
-    total: int
-    limit: int
-    offset: int
+class SessionList(Page[SessionOut]):
+    pass
 
 
 class CancelSessionIn(Request):
@@ -257,11 +256,8 @@ class RosterEntry(EnrolmentOut):
         return cls(**EnrolmentOut.of(e, position).model_dump(), full_name=name)
 
 
-class Roster(BaseModel):
-    items: list[RosterEntry]
-    total: int
-    limit: int
-    offset: int
+class Roster(Page[RosterEntry]):
+    pass
 
 
 class CancellationOut(BaseModel):
