@@ -83,7 +83,7 @@ ParticipantPath = Annotated[
 ]
 Filter = Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_CONTROL)]
 Limit = Annotated[int, limit_query(maximum=200)]
-Offset = Annotated[int, offset_query(maximum=None)]
+Offset = Annotated[int, offset_query(maximum=2**63 - 1)]  # PostgreSQL OFFSET is a bigint
 
 router = APIRouter()
 
