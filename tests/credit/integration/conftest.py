@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from purna_shared.http.auth import mint_token
 from purna_shared.messaging.consumer import EventConsumer
 from purna_shared.messaging.outbox import OutboxRelay
 from purna_shared.testing.plugin import DatabaseFactory
+from purna_shared.testing.waiting import run_until
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 WITA
 
@@ -168,20 +168,7 @@ class CreditWorld:
         consumer: EventConsumer | None = None,
         timeout: float = 20.0,
     ) -> None:
-        consumer = consumer or self.consumer()
-        task = asyncio.create_task(consumer.run())
-        try:
-            for _ in range(int(timeout / 0.02)):
-                if await condition():
-                    return
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
-            raise AssertionError("condition not met in time")
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await run_until(consumer or self.consumer(), condition, timeout)
 
     async def all_handled(self, *events: type[IntegrationEvent]) -> bool:
         """Every entry of these streams has been read and acknowledged by the credit group."""

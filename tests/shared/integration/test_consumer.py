@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import shutil
@@ -16,28 +15,13 @@ from purna_shared.contracts.catalog import dead_letter_stream
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.messaging.dead_letter import DeadLetters
 from purna_shared.testing.probe import ProbeEvent, install_probe_handler
+from purna_shared.testing.waiting import run_until
 
 pytestmark = pytest.mark.integration
 
 
 def entry(event: ProbeEvent) -> dict[str, str]:
     return Envelope.wrap(event, source="probe").to_fields()
-
-
-async def run_until(consumer, condition, timeout: float = 15.0) -> None:
-    task = asyncio.create_task(consumer.run())
-    try:
-        for _ in range(int(timeout / 0.05)):
-            if await condition():
-                return
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.05)
-        raise AssertionError("condition not met in time")
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_same_entry_delivered_twice_changes_state_once(probe_world) -> None:
@@ -96,7 +80,7 @@ async def test_poison_entries_are_dead_lettered_and_the_consumer_goes_on(probe_w
     async def four_dead() -> bool:
         return await world.redis.xlen(dlq) == 4
 
-    await run_until(consumer, four_dead, timeout=20)
+    await run_until(consumer, four_dead, seconds=20)
     assert await world.effects() == {1: 1, 5: 1}
 
     letters = {d.entry_id: d for d in await DeadLetters(world.redis, prefix).list()}

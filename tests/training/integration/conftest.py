@@ -3,7 +3,6 @@ the test sets, HTTP clients per role, and helpers to feed it registration's even
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,6 +28,7 @@ from purna_shared.messaging.consumer import EventConsumer
 from purna_shared.messaging.outbox import OutboxRelay
 from purna_shared.messaging.tables import inbox
 from purna_shared.testing.plugin import DatabaseFactory
+from purna_shared.testing.waiting import run_until
 from purna_training.adapters.clock import FixedClock
 from purna_training.adapters.orm import MIGRATIONS_DIR
 from purna_training.entrypoints import consumers
@@ -144,11 +144,9 @@ class TrainingWorld:
         # The consumer gets its own connection, as in a worker process: its blocking
         # XREADGROUP must not share a client with the test's own commands.
         redis: Redis = Redis.from_url(self.settings.redis_url)
-        task = asyncio.create_task(self.consumer(redis).run())
         try:
-            await until(done, timeout)
+            await run_until(self.consumer(redis), done, timeout)
         finally:
-            await stop(task)
             await redis.aclose()
 
     async def register(self, participant_ids: Sequence[str]) -> None:
@@ -158,28 +156,6 @@ class TrainingWorld:
         """Everything on ``event_type``'s stream (after the relay ran)."""
         entries = await self.redis.xrange(event_type.stream(self.prefix))
         return [Envelope.from_fields(fields) for _, fields in entries]
-
-
-async def stop(task: asyncio.Task[Any]) -> None:
-    """Cancel ``task`` and wait for it to end, cancelling again if a cancellation got lost
-    in a library's cleanup (the consumer must never outlive the test)."""
-    for _ in range(100):
-        task.cancel()
-        done, _ = await asyncio.wait([task], timeout=0.1)
-        if done:
-            break
-    else:
-        raise AssertionError("the consumer task did not stop")
-    if not task.cancelled() and task.exception() is not None:
-        raise task.exception()  # type: ignore[misc]
-
-
-async def until(done: Callable[[], Awaitable[bool]], timeout: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await done():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
