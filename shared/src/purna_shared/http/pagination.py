@@ -32,8 +32,9 @@ def limit_query(maximum: int = MAX_LIMIT) -> Any:
     return Query(ge=1, le=maximum, description="Page size")
 
 
-def offset_query(maximum: int | None = MAX_OFFSET) -> Any:
-    """The ``offset`` query parameter: items to skip, from 0 to ``maximum`` (None: unbounded)."""
+def offset_query(maximum: int = MAX_OFFSET) -> Any:
+    """The ``offset`` query parameter: items to skip, from 0 to ``maximum``. Always bounded:
+    PostgreSQL's OFFSET is a bigint, and a larger value would fail as a 500."""
     return Query(ge=0, le=maximum, description="Items to skip")
 
 
