@@ -53,6 +53,10 @@ class EnvelopeError(ValueError):
     """An entry that is not a valid Purna envelope; the message says why."""
 
 
+def _text(value: bytes | str) -> str:
+    return value if type(value) is str else value.decode()  # type: ignore[union-attr]
+
+
 def new_event_id() -> str:
     """A UUIDv7: unique, and sortable by creation time."""
     return str(uuid_utils.uuid7())
@@ -111,14 +115,10 @@ class Envelope:
     @classmethod
     def from_fields(cls, fields: Mapping[bytes, bytes] | Mapping[str, str]) -> Envelope:
         """Parse a stream entry; raise :class:`EnvelopeError` naming what is wrong."""
-        decoded: dict[str, str] = {}
-        for key, value in fields.items():
-            try:
-                k = key.decode() if isinstance(key, bytes) else key
-                v = value.decode() if isinstance(value, bytes) else value
-            except UnicodeDecodeError as exc:
-                raise EnvelopeError(f"field is not UTF-8: {exc}") from exc
-            decoded[k] = v
+        try:
+            decoded = {_text(k): _text(v) for k, v in fields.items()}
+        except UnicodeDecodeError as exc:
+            raise EnvelopeError(f"field is not UTF-8: {exc}") from exc
         missing = [name for name in REQUIRED_FIELDS if not decoded.get(name)]
         if missing:
             raise EnvelopeError(f"missing envelope field(s): {', '.join(missing)}")

@@ -19,6 +19,8 @@ consumer group ``<service>`` and consumer ``<host>-<pid>``:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +29,8 @@ from typing import Any, Generic, TypeVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..contracts.base import IntegrationEvent
@@ -84,6 +87,19 @@ def _str(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+# All deliveries of a batch come from one stream (``handle`` is per stream).
+_PG_INBOX_INSERT = text(
+    "INSERT INTO inbox (consumer_group, event_id, stream, processed_at) "
+    "SELECT :group, event_id, :stream, :now FROM unnest(CAST(:ids AS varchar[])) AS event_id "
+    "ON CONFLICT (consumer_group, event_id) DO NOTHING RETURNING event_id"
+).bindparams(bindparam("now", type_=DateTime(timezone=True)))
+_SQLITE_INBOX_INSERT = (
+    sqlite.insert(inbox)
+    .on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
+    .returning(inbox.c.event_id)
+)
+
+
 class EventConsumer:
     """Reads the subscribed streams as one consumer group and runs inbox-guarded handlers."""
 
@@ -102,7 +118,6 @@ class EventConsumer:
         self.consumer_name = settings.consumer_name
         self._subscriptions: dict[str, _Subscription] = {}
         self._dead_letters = dead_letter_stream(settings.stream_prefix)
-        self._inbox_statements: dict[str, Any] = {}
 
     # -- registration -------------------------------------------------------------------------
 
@@ -174,23 +189,47 @@ class EventConsumer:
 
     async def _read_forever(self) -> None:
         streams = {stream: ">" for stream in self._subscriptions}
-        while True:
-            response = await self._retry_redis(lambda: self._read(streams))
-            for stream, entries in response or ():
-                await self.handle(
-                    _str(stream),
-                    [_Entry(_str(eid), fields, 1) for eid, fields in entries if fields is not None],
-                )
-
-    async def _read(self, streams: dict[str, str]) -> Any:
+        acks: dict[str, list[str]] = {}
         try:
-            return await self._redis.xreadgroup(
+            while True:
+                # The acknowledgements of one batch travel with the read of the next: one round
+                # trip per batch. Lost with a crash, they only cause a redelivery the inbox skips.
+                response = await self._retry_redis(functools.partial(self._read, streams, acks))
+                acks = {}
+                for stream, entries in response or ():
+                    name = _str(stream)
+                    done = await self.handle(
+                        name,
+                        [_Entry(_str(e), fields, 1) for e, fields in entries if fields is not None],
+                    )
+                    if done:
+                        acks[name] = done
+        finally:
+            with contextlib.suppress(Exception):  # best effort on the way out
+                for stream, ids in acks.items():
+                    await self._redis.xack(stream, self.group, *ids)
+
+    async def _read(self, streams: dict[str, str], acks: dict[str, list[str]]) -> Any:
+        try:
+            if not acks:
+                return await self._redis.xreadgroup(
+                    self.group,
+                    self.consumer_name,
+                    streams,  # type: ignore[arg-type]
+                    count=self._settings.consumer_batch,
+                    block=self._settings.consumer_block_ms,
+                )
+            pipe = self._redis.pipeline(transaction=False)
+            for stream, ids in acks.items():
+                pipe.xack(stream, self.group, *ids)
+            pipe.xreadgroup(
                 self.group,
                 self.consumer_name,
                 streams,  # type: ignore[arg-type]
                 count=self._settings.consumer_batch,
                 block=self._settings.consumer_block_ms,
             )
+            return (await pipe.execute())[-1]
         except ResponseError as exc:
             if "NOGROUP" in str(exc):
                 raise ConsumerGroupLostError(str(exc)) from exc
@@ -237,7 +276,9 @@ class EventConsumer:
                         _Entry(_str(eid), fields, attempts.get(_str(eid), 1))
                         for eid, fields in live
                     ]
-                    await self.handle(stream, entries)
+                    done = await self.handle(stream, entries)
+                    if done:
+                        await self._redis.xack(stream, self.group, *done)
                     handled += len(entries)
                 if _str(next_cursor) == "0-0":
                     break
@@ -257,10 +298,13 @@ class EventConsumer:
 
     # -- handling -----------------------------------------------------------------------------
 
-    async def handle(self, stream: str, entries: Sequence[_Entry]) -> None:
-        """Handle entries of one stream: parse, batch transaction, fall back one by one."""
+    async def handle(self, stream: str, entries: Sequence[_Entry]) -> list[str]:
+        """Handle entries of one stream: parse, batch transaction, fall back one by one.
+
+        Returns the ids of the entries handled (now or before), which the caller acknowledges;
+        dead letters are acknowledged with their copy; failures stay pending."""
         if not entries:
-            return
+            return []
         subscription = self._subscriptions[stream]
         deliveries: list[Delivery[Any]] = []
         for entry in entries:
@@ -272,61 +316,71 @@ class EventConsumer:
                 continue
             deliveries.append(Delivery(envelope, event, stream, entry.entry_id, entry.attempt))
         if not deliveries:
-            return
+            return []
         try:
             await self._handle_in_one_transaction(subscription, deliveries)
         except Exception as exc:
             if len(deliveries) == 1:
                 await self._failed(deliveries[0], entries, exc)
-                return
+                return []
             log.info(
                 "batch failed, handling its entries one by one",
                 extra={"stream": stream, "size": len(deliveries), "error": repr(exc)},
             )
+            done: list[str] = []
             for delivery in deliveries:
                 try:
                     await self._handle_in_one_transaction(subscription, [delivery])
                 except Exception as single_exc:
                     await self._failed(delivery, entries, single_exc)
                 else:
-                    await self._redis.xack(stream, self.group, delivery.entry_id)
-            return
-        await self._redis.xack(stream, self.group, *[d.entry_id for d in deliveries])
+                    done.append(delivery.entry_id)
+            return done
+        return [d.entry_id for d in deliveries]
 
     async def _handle_in_one_transaction(
         self, subscription: _Subscription, deliveries: Sequence[Delivery[Any]]
     ) -> None:
-        now = datetime.now(UTC)
         async with self._sessionmaker() as session, session.begin():
-            rows = [
-                {
-                    "consumer_group": self.group,
-                    "event_id": d.envelope.id,
-                    "stream": d.stream,
-                    "processed_at": now,
-                }
-                for d in deliveries
-            ]
-            # executemany with RETURNING: one round trip, and a statement compiled once
-            inserted = await session.execute(self._inbox_insert(session), rows)
-            new_ids = set(inserted.scalars())
+            new_ids = await self._record_in_inbox(session, deliveries)
             for delivery in deliveries:
                 if delivery.envelope.id in new_ids:
                     new_ids.discard(delivery.envelope.id)  # a duplicate in the same batch: once
                     await subscription.handler(session, delivery)
 
-    def _inbox_insert(self, session: AsyncSession) -> Any:
-        """``INSERT ... ON CONFLICT DO NOTHING RETURNING event_id``: the ids returned are the
-        events this group has not handled before."""
-        name = session.get_bind().dialect.name
-        if name not in self._inbox_statements:
-            dialect = postgresql if name == "postgresql" else sqlite
-            self._inbox_statements[name] = (
-                dialect.insert(inbox)
-                .on_conflict_do_nothing(index_elements=["consumer_group", "event_id"])
-                .returning(inbox.c.event_id)
+    async def _record_in_inbox(
+        self, session: AsyncSession, deliveries: Sequence[Delivery[Any]]
+    ) -> set[str]:
+        """Insert the batch's ``(group, event id)`` rows, skipping ones already there; return
+        the ids that are new: the events this group has not handled before."""
+        now = datetime.now(UTC)
+        ids = [d.envelope.id for d in deliveries]
+        connection = await session.connection()
+        if connection.dialect.name == "postgresql":
+            # One statement whatever the batch size: the ids travel as one array parameter.
+            result = await connection.execute(
+                _PG_INBOX_INSERT,
+                {
+                    "group": self.group,
+                    "ids": ids,
+                    "stream": deliveries[0].stream,
+                    "now": now,
+                },
             )
-        return self._inbox_statements[name]
+        else:
+            result = await connection.execute(
+                _SQLITE_INBOX_INSERT,
+                [
+                    {
+                        "consumer_group": self.group,
+                        "event_id": i,
+                        "stream": d.stream,
+                        "processed_at": now,
+                    }
+                    for i, d in zip(ids, deliveries, strict=True)
+                ],
+            )
+        return set(result.scalars())
 
     async def _failed(
         self, delivery: Delivery[Any], entries: Sequence[_Entry], exc: Exception
