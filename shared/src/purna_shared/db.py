@@ -14,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, MetaData, event, pool
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -44,15 +45,10 @@ def async_url(url: str) -> URL:
     return parsed
 
 
-def is_postgres(engine_or_url: AsyncEngine | URL | str) -> bool:
-    if isinstance(engine_or_url, AsyncEngine):
-        return engine_or_url.dialect.name == "postgresql"
-    return (
-        async_url(
-            str(engine_or_url) if isinstance(engine_or_url, URL) else engine_or_url
-        ).get_backend_name()
-        == "postgresql"
-    )
+def is_postgres(bind: AsyncSession | AsyncConnection | AsyncEngine) -> bool:
+    """Whether ``bind`` talks to PostgreSQL (else the embedded SQLite)."""
+    engine = bind.get_bind() if isinstance(bind, AsyncSession) else bind
+    return engine.dialect.name == "postgresql"
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -1,8 +1,8 @@
 """Per-request context: the request id and the correlation id, readable anywhere in the request.
 
 The request middleware of :func:`purna_shared.http.app.create_service_app` sets them; log lines
-pick them up, and a service passes :func:`current_correlation_id` to
-``Outbox.add(..., correlation_id=...)`` so events caused by a request carry its id.
+pick them up, and ``Outbox.add`` reads :func:`current_correlation_id` so events caused by a
+request carry its id.
 """
 
 from __future__ import annotations

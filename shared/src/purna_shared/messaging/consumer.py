@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ..contracts.base import IntegrationEvent
 from ..contracts.catalog import dead_letter_stream
 from ..contracts.envelope import Envelope, EnvelopeError
+from ..db import is_postgres
 from ..settings import PurnaSettings
 from .dead_letter import dead_letter_fields
 from .tables import inbox
@@ -356,7 +357,7 @@ class EventConsumer:
         now = datetime.now(UTC)
         ids = [d.envelope.id for d in deliveries]
         connection = await session.connection()
-        if connection.dialect.name == "postgresql":
+        if is_postgres(connection):
             # One statement whatever the batch size: the ids travel as one array parameter.
             result = await connection.execute(
                 _PG_INBOX_INSERT,

@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..contracts.base import IntegrationEvent
 from ..contracts.envelope import Envelope
+from ..db import is_postgres
+from ..http.context import current_correlation_id
 from ..settings import PurnaSettings
 from .tables import outbox
 
@@ -49,9 +51,13 @@ class Outbox:
         cause: Envelope | None = None,
         correlation_id: str | None = None,
     ) -> Envelope:
-        """Stage ``event``; it is published only if the transaction commits."""
+        """Stage ``event``; it is published only if the transaction commits. Without a
+        ``cause`` it is correlated with the HTTP request being served, if any."""
         envelope = Envelope.wrap(
-            event, source=self.source, cause=cause, correlation_id=correlation_id
+            event,
+            source=self.source,
+            cause=cause,
+            correlation_id=correlation_id or current_correlation_id(),
         )
         await self.add_envelopes(session, [(event.stream(), envelope)])
         return envelope
@@ -73,7 +79,7 @@ class Outbox:
             return
         await session.execute(outbox.insert(), rows)
         # One NOTIFY per transaction; PostgreSQL delivers it at commit, never on rollback.
-        if session.bind is not None and session.bind.dialect.name == "postgresql":
+        if is_postgres(session):
             transaction = session.sync_session.get_transaction()
             if session.info.get(_NOTIFIED) is not transaction:
                 await session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
@@ -96,10 +102,7 @@ class OutboxRelay:
         self._redis = redis
         self._settings = settings
         self._wake = asyncio.Event()
-        self._is_postgres = engine.dialect.name == "postgresql"
-
-    def wake(self) -> None:
-        self._wake.set()
+        self._is_postgres = is_postgres(engine)
 
     async def publish_batch(self) -> int:
         """Publish up to ``relay_batch`` rows; return how many. Raises on Redis errors (the

@@ -11,6 +11,8 @@ from sqlalchemy import Row, and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from purna_shared.db import is_postgres
+
 from ..domain.delivery import DeliveryStatus
 from ..domain.model import Channel, Contact, Gender
 from .orm import contacts, deliveries, delivery_attempts, enrollments, sessions
@@ -19,12 +21,8 @@ from .orm import contacts, deliveries, delivery_attempts, enrollments, sessions
 DUE_CHANNEL = "purna_notification_due"
 
 
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if _is_postgres(session) else sqlite.insert
+    return postgresql.insert if is_postgres(session) else sqlite.insert
 
 
 # -- contacts -----------------------------------------------------------------------------------
@@ -170,7 +168,7 @@ async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
 
 async def notify_due(session: AsyncSession) -> None:
     """Wake the dispatchers at commit (PostgreSQL); elsewhere they poll."""
-    if _is_postgres(session):
+    if is_postgres(session):
         await session.execute(text("SELECT pg_notify(:c, '')"), {"c": DUE_CHANNEL})
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.contracts.base import IntegrationEvent
 from purna_shared.contracts.envelope import Envelope
-from purna_shared.http.context import current_correlation_id
 from purna_shared.messaging.outbox import Outbox
 
 from ..adapters.clock import Clock
@@ -52,9 +51,4 @@ class UnitOfWork:
 
     async def emit(self, event: IntegrationEvent) -> None:
         """Stage ``event`` in the outbox: it leaves only if this transaction commits."""
-        await OUTBOX.add(
-            self.db,
-            event,
-            cause=self.cause,
-            correlation_id=None if self.cause else current_correlation_id(),
-        )
+        await OUTBOX.add(self.db, event, cause=self.cause)
