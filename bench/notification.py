@@ -47,17 +47,12 @@ from purna_notification.adapters.orm import (
 from purna_notification.settings import NotificationSettings
 from purna_shared.db import make_engine, make_sessionmaker, migrate_async
 from purna_shared.messaging.tables import outbox
+from purna_shared.net import free_port
 
 PG_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SECRET = "bench-gateway-secret"
 GATEWAY_DELAY_MS = 50
 RUN_TIMEOUT_S = 90
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def child_settings(database_url: str, gateway_url: str, concurrency: int) -> NotificationSettings:

@@ -34,7 +34,6 @@ import csv
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from purna_registration.domain.imports import COLUMN_NAMES
 from purna_shared.contracts.events import ParticipantRegistered
 from purna_shared.db import migrate
 from purna_shared.http.auth import mint_token
+from purna_shared.net import free_port
 from purna_shared.settings import PurnaSettings
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -152,12 +152,6 @@ def serve_bare(dsn: str, port: int) -> None:
 
 
 # -- processes ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -3,24 +3,20 @@ PostgreSQL (one database each) and Redis, with a real local SMTP server and SMS/
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
-import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from purna.embedded_redis import free_port
 from purna.runner import System
 from purna.services import SERVICES
 from purna_notification.testing.gateway import FakeGateway, serve_in_thread
+from purna_notification.testing.smtp import SmtpSink, smtp_sink
+from purna_shared.net import free_port
 from purna_shared.testing.plugin import DatabaseFactory
 
 GATEWAY_SECRET = "e2e-gateway-secret"
@@ -28,28 +24,9 @@ WITA = ZoneInfo("Asia/Makassar")
 
 
 @dataclass
-class Mailbox:
-    """aiosmtpd handler keeping every message: (to, Message-ID, X-Purna-Template, body)."""
-
-    messages: list[tuple[str, str, str, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        body = parsed.get_body(("plain",))
-        text = body.get_content() if body is not None else ""
-        with self.lock:
-            for to in envelope.rcpt_tos:
-                self.messages.append(
-                    (to, str(parsed["Message-ID"]), str(parsed["X-Purna-Template"]), text)
-                )
-        return "250 Message accepted"
-
-
-@dataclass
 class RunningSystem:
     system: System
-    mailbox: Mailbox
+    mailbox: SmtpSink
     gateway: FakeGateway
 
     @property
@@ -58,14 +35,9 @@ class RunningSystem:
 
 
 @pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield box, controller.port
-    finally:
-        controller.stop()
+def mailbox() -> Iterator[tuple[SmtpSink, int]]:
+    with smtp_sink() as server:
+        yield server
 
 
 @pytest.fixture
@@ -91,7 +63,7 @@ async def running_system(
     database_factory: DatabaseFactory,
     redis_url: str,
     stream_prefix: str,
-    mailbox: tuple[Mailbox, int],
+    mailbox: tuple[SmtpSink, int],
     gateway: tuple[FakeGateway, str],
     tmp_path: Path,
 ) -> AsyncIterator[RunningSystem]:

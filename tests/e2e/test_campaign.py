@@ -48,11 +48,11 @@ def received_completion_messages(running: RunningSystem) -> Counter[tuple[str, s
         if body.get("template") in COMPLETION_TEMPLATES:
             received[(body["channel"], body["to"], body["template"])] += 1
     seen_ids: set[str] = set()
-    for to, message_id, template, _text in list(running.mailbox.messages):
-        if template in COMPLETION_TEMPLATES and message_id not in seen_ids:
+    for mail in list(running.mailbox.messages):
+        if mail.template in COMPLETION_TEMPLATES and mail.message_id not in seen_ids:
             # A resent e-mail keeps its Message-ID: mail clients show it once.
-            seen_ids.add(message_id)
-            received[("email", to, template)] += 1
+            seen_ids.add(mail.message_id)
+            received[("email", mail.to, mail.template)] += 1
     return received
 
 
@@ -87,9 +87,9 @@ def assert_text_matches_outcome(running: RunningSystem) -> None:
     for body in running.gateway.delivered:
         if body.get("template") == "session-completed-non-completer":
             assert "sertifikat" not in body["text"].lower() or "belum" in body["text"].lower()
-    for _to, _id, template, text in running.mailbox.messages:
-        if template == "session-completed-completer":
-            assert "/" in text  # the certificate number, e.g. NTB/2024/TENUN/0001
+    for mail in running.mailbox.messages:
+        if mail.template == "session-completed-completer":
+            assert "/" in mail.body  # the certificate number, e.g. NTB/2024/TENUN/0001
 
 
 async def test_a_campaign_through_every_service(running_system: RunningSystem) -> None:
@@ -105,7 +105,7 @@ async def test_a_campaign_through_every_service(running_system: RunningSystem) -
     # nothing at all was delivered twice, whatever the template
     keys = [(b["channel"], b["to"], b["template"]) for b in running_system.gateway.delivered]
     assert len(keys) == len(set(keys))
-    emails = [(to, t) for to, _i, t, _x in running_system.mailbox.messages]
+    emails = [(m.to, m.template) for m in running_system.mailbox.messages]
     assert len(emails) == len(set(emails))
 
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email
-import email.policy
-import socket
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -29,6 +24,7 @@ from purna_notification.entrypoints.consumers import register
 from purna_notification.service_layer.dispatcher import Dispatcher
 from purna_notification.settings import NotificationSettings
 from purna_notification.testing.gateway import FakeGateway, serve_in_thread
+from purna_notification.testing.smtp import SmtpSink, smtp_sink
 from purna_shared.contracts.base import IntegrationEvent
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.contracts.events import ParticipantRegistered
@@ -46,73 +42,10 @@ NOON_WITA = datetime(2024, 8, 15, 12, 0, tzinfo=WITA)
 # -- a real SMTP server -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReceivedEmail:
-    to: str
-    message_id: str
-    subject: str
-    body: str
-    template: str
-
-
-@dataclass
-class SmtpSink:
-    """aiosmtpd handler: records every message; refuses the addresses in ``refuse``."""
-
-    messages: list[ReceivedEmail] = field(default_factory=list)
-    refuse: set[str] = field(default_factory=set)
-    #: seconds between taking a message and confirming it (a slow server)
-    delay: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, server: Any, session: Any, envelope: Any
-    ) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        body = parsed.get_body(("plain",))
-        with self.lock:
-            for rcpt in envelope.rcpt_tos:
-                self.messages.append(
-                    ReceivedEmail(
-                        to=rcpt,
-                        message_id=str(parsed["Message-ID"]),
-                        subject=str(parsed["Subject"]),
-                        body=body.get_content() if body is not None else "",
-                        template=str(parsed["X-Purna-Template"]),
-                    )
-                )
-        if self.delay:  # taken at once, confirmed later: a sender may die in between
-            await asyncio.sleep(self.delay)
-        return "250 Message accepted"
-
-    def reset(self) -> None:
-        with self.lock:
-            self.messages.clear()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[SmtpSink, int]]:
-    sink = SmtpSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield sink, controller.port
-    finally:
-        controller.stop()
+    with smtp_sink() as server:
+        yield server
 
 
 @pytest.fixture

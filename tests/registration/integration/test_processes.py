@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -24,20 +23,15 @@ from purna_registration.entrypoints.cli import import_app
 from purna_registration.settings import RegistrationSettings
 from purna_shared.contracts.events import ParticipantRegistered
 from purna_shared.http.auth import mint_token
+from purna_shared.net import free_port
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 async def service(settings: RegistrationSettings) -> AsyncIterator[str]:
     """The api and worker processes; yields the API's base URL."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "REGISTRATION_DATABASE_URL": settings.database_url,

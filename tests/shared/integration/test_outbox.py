@@ -10,9 +10,10 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
-from purna.embedded_redis import EmbeddedRedis, free_port
+from purna.embedded_redis import EmbeddedRedis
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.messaging.tables import outbox
+from purna_shared.net import free_port
 from purna_shared.testing.probe import ProbeEvent
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from purna.embedded_redis import free_port
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.messaging.worker import open_worker, run_worker
+from purna_shared.net import free_port
 from purna_shared.testing.probe import ProbeEvent, effect_counts, install_probe_handler
 
 pytestmark = pytest.mark.integration

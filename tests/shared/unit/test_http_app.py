@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from purna_shared.http.app import ServiceResources, create_service_app
 from purna_shared.http.auth import Principal, Role, TokenVerifier, mint_token, require_read
 from purna_shared.http.context import current_correlation_id, current_request_id
 from purna_shared.http.problems import PROBLEM_JSON
+from purna_shared.net import free_port
 from purna_shared.settings import PurnaSettings
 
 pytestmark = pytest.mark.unit
@@ -58,12 +58,6 @@ class FakeRedis:
 
     async def aclose(self) -> None:
         pass
-
-
-def unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def resources_factory(database: Path, redis: Any) -> Any:
@@ -116,7 +110,7 @@ async def test_readyz_checks_redis_and_the_database(tmp_path: Path) -> None:
 
 
 async def test_readyz_is_503_naming_redis_when_redis_is_unreachable(tmp_path: Path) -> None:
-    redis = Redis.from_url(f"redis://127.0.0.1:{unused_port()}/0", socket_connect_timeout=0.5)
+    redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
     try:
         async with running(build(tmp_path, redis)) as client:
             response = await client.get("/readyz")
