@@ -19,10 +19,11 @@ Redis client::
 from __future__ import annotations
 
 import builtins
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import uuid_utils
 from pydantic import ValidationError
@@ -45,6 +46,7 @@ ENTRY_FIELDS = (
     "data",
 )
 REQUIRED_FIELDS = ("specversion", "id", "type", "source", "time", "data")
+_BYTE_FIELDS = tuple(name.encode() for name in ENTRY_FIELDS)
 
 E = TypeVar("E", bound=IntegrationEvent)
 
@@ -55,6 +57,16 @@ class EnvelopeError(ValueError):
 
 def _text(value: bytes | str) -> str:
     return value if type(value) is str else value.decode()  # type: ignore[union-attr]
+
+
+def _known_values(fields: Mapping[bytes, bytes] | Mapping[str, str]) -> list[str]:
+    """The values of the layout's fields, in ``ENTRY_FIELDS`` order, "" where absent."""
+    if isinstance(next(iter(fields), None), bytes):  # as redis-py returns entries
+        get_bytes = cast("Mapping[bytes, bytes]", fields).get
+        with contextlib.suppress(AttributeError):  # else a str value among bytes: slow path
+            return [get_bytes(key, b"").decode() for key in _BYTE_FIELDS]
+    decoded = {_text(k): _text(v) for k, v in fields.items()}
+    return [decoded.get(name, "") for name in ENTRY_FIELDS]
 
 
 def new_event_id() -> str:
@@ -114,22 +126,27 @@ class Envelope:
 
     @classmethod
     def from_fields(cls, fields: Mapping[bytes, bytes] | Mapping[str, str]) -> Envelope:
-        """Parse a stream entry; raise :class:`EnvelopeError` naming what is wrong."""
+        """Parse a stream entry; raise :class:`EnvelopeError` naming what is wrong.
+
+        Fields outside the layout are ignored. This runs once per consumed entry, so it looks
+        up the known fields directly instead of decoding the whole entry first."""
         try:
-            decoded = {_text(k): _text(v) for k, v in fields.items()}
+            values = _known_values(fields)
         except UnicodeDecodeError as exc:
             raise EnvelopeError(f"field is not UTF-8: {exc}") from exc
-        missing = [name for name in REQUIRED_FIELDS if not decoded.get(name)]
-        if missing:
+        (specversion, id_, type_, source, time, subject, content_type, dataschema, corr, cause,
+         data) = values  # fmt: skip
+        if not (specversion and id_ and type_ and source and time and data):
+            missing = [n for n in REQUIRED_FIELDS if not values[ENTRY_FIELDS.index(n)]]
             raise EnvelopeError(f"missing envelope field(s): {', '.join(missing)}")
-        if decoded["specversion"] != SPECVERSION:
-            raise EnvelopeError(f"unsupported specversion {decoded['specversion']!r}")
-        content_type = decoded.get("datacontenttype") or CONTENT_TYPE
-        if content_type != CONTENT_TYPE:
+        if specversion != SPECVERSION:
+            raise EnvelopeError(f"unsupported specversion {specversion!r}")
+        if content_type and content_type != CONTENT_TYPE:
             raise EnvelopeError(f"unsupported datacontenttype {content_type!r}")
-        known = {name: decoded.get(name, "") for name in ENTRY_FIELDS}
-        known["datacontenttype"] = content_type
-        return cls(**known)
+        return cls(
+            type_, source, data, id_, time, subject, dataschema, corr, cause, specversion,
+            content_type or CONTENT_TYPE,
+        )  # fmt: skip
 
     def payload(self, model: builtins.type[E]) -> E:
         """Validate ``data`` against ``model``; raise :class:`EnvelopeError` with the reason."""
