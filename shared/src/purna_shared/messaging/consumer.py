@@ -84,6 +84,15 @@ class _Entry:
     attempt: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Parsed entries of one stream, ready for one transaction."""
+
+    stream: str
+    deliveries: list[Delivery[Any]]
+    entries: dict[str, _Entry]  # by entry id: a failing handler's dead letter copies the entry
+
+
 def _str(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -191,24 +200,50 @@ class EventConsumer:
     async def _read_forever(self) -> None:
         streams = {stream: ">" for stream in self._subscriptions}
         acks: dict[str, list[str]] = {}
+        # One batch's transaction runs while the next batch is read and parsed: reading and
+        # parsing overlap the database round trips instead of waiting behind them. Batches
+        # still commit one after the other, in stream order.
+        in_flight: asyncio.Task[dict[str, list[str]]] | None = None
         try:
             while True:
-                # The acknowledgements of one batch travel with the read of the next: one round
-                # trip per batch. Lost with a crash, they only cause a redelivery the inbox skips.
+                # The acknowledgements of a batch travel with a later read: no round trip of
+                # their own. Lost with a crash, they only cause a redelivery the inbox skips.
                 response = await self._retry_redis(functools.partial(self._read, streams, acks))
                 acks = {}
-                for stream, entries in response or ():
-                    name = _str(stream)
-                    done = await self.handle(
-                        name,
-                        [_Entry(_str(e), fields, 1) for e, fields in entries if fields is not None],
-                    )
-                    if done:
-                        acks[name] = done
+                batches = [
+                    await self._parse(name, entries)
+                    for name, entries in self._entries_by_stream(response)
+                ]
+                if in_flight is not None:
+                    acks = await in_flight
+                    in_flight = None
+                if any(batch.deliveries for batch in batches):
+                    in_flight = asyncio.create_task(self._handle_batches(batches))
         finally:
+            if in_flight is not None:  # cancelled mid-batch: it rolls back, its entries stay
+                in_flight.cancel()  # pending and are reclaimed
+                with contextlib.suppress(BaseException):
+                    acks = await in_flight
             with contextlib.suppress(Exception):  # best effort on the way out
                 for stream, ids in acks.items():
                     await self._redis.xack(stream, self.group, *ids)
+
+    @staticmethod
+    def _entries_by_stream(response: Any) -> list[tuple[str, list[_Entry]]]:
+        return [
+            (
+                _str(stream),
+                [_Entry(_str(e), fields, 1) for e, fields in entries if fields is not None],
+            )
+            for stream, entries in response or ()
+        ]
+
+    async def _handle_batches(self, batches: Sequence[_Batch]) -> dict[str, list[str]]:
+        acks: dict[str, list[str]] = {}
+        for batch in batches:
+            if done := await self._handle_batch(batch):
+                acks[batch.stream] = done
+        return acks
 
     async def _read(self, streams: dict[str, str], acks: dict[str, list[str]]) -> Any:
         try:
@@ -304,25 +339,32 @@ class EventConsumer:
 
         Returns the ids of the entries handled (now or before), which the caller acknowledges;
         dead letters are acknowledged with their copy; failures stay pending."""
-        if not entries:
-            return []
-        subscription = self._subscriptions[stream]
+        return await self._handle_batch(await self._parse(stream, entries))
+
+    async def _parse(self, stream: str, entries: Sequence[_Entry]) -> _Batch:
+        """Decode and validate entries; dead-letter the ones that are not valid events."""
+        model = self._subscriptions[stream].model
         deliveries: list[Delivery[Any]] = []
         for entry in entries:
             try:
                 envelope = Envelope.from_fields(entry.fields)
-                event = envelope.payload(subscription.model)
+                event = envelope.payload(model)
             except EnvelopeError as exc:
                 await self._dead_letter(stream, entry, f"invalid entry: {exc}")
                 continue
             deliveries.append(Delivery(envelope, event, stream, entry.entry_id, entry.attempt))
+        return _Batch(stream, deliveries, {entry.entry_id: entry for entry in entries})
+
+    async def _handle_batch(self, batch: _Batch) -> list[str]:
+        stream, deliveries = batch.stream, batch.deliveries
         if not deliveries:
             return []
+        subscription = self._subscriptions[stream]
         try:
             await self._handle_in_one_transaction(subscription, deliveries)
         except Exception as exc:
             if len(deliveries) == 1:
-                await self._failed(deliveries[0], entries, exc)
+                await self._failed(deliveries[0], batch, exc)
                 return []
             log.info(
                 "batch failed, handling its entries one by one",
@@ -333,7 +375,7 @@ class EventConsumer:
                 try:
                     await self._handle_in_one_transaction(subscription, [delivery])
                 except Exception as single_exc:
-                    await self._failed(delivery, entries, single_exc)
+                    await self._failed(delivery, batch, single_exc)
                 else:
                     done.append(delivery.entry_id)
             return done
@@ -383,14 +425,13 @@ class EventConsumer:
             )
         return set(result.scalars())
 
-    async def _failed(
-        self, delivery: Delivery[Any], entries: Sequence[_Entry], exc: Exception
-    ) -> None:
+    async def _failed(self, delivery: Delivery[Any], batch: _Batch, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}"
         if delivery.attempt >= self._settings.max_deliveries:
-            entry = next(e for e in entries if e.entry_id == delivery.entry_id)
             await self._dead_letter(
-                delivery.stream, entry, f"handler failed {delivery.attempt} times: {reason}"
+                delivery.stream,
+                batch.entries[delivery.entry_id],
+                f"handler failed {delivery.attempt} times: {reason}",
             )
             return
         level = logging.INFO if isinstance(exc, Retry) else logging.WARNING
