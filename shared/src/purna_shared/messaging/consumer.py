@@ -31,6 +31,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..contracts.base import IntegrationEvent
@@ -382,6 +383,19 @@ class EventConsumer:
         return [d.entry_id for d in deliveries]
 
     async def _handle_in_one_transaction(
+        self, subscription: _Subscription, deliveries: Sequence[Delivery[Any]]
+    ) -> None:
+        try:
+            await self._transaction(subscription, deliveries)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # The pooled connection had died (a database restart or failover): workers don't
+            # pre-ping, so its first use finds out. Once more, on a fresh connection.
+            log.info("database connection was lost; retrying the batch", extra={"error": str(exc)})
+            await self._transaction(subscription, deliveries)
+
+    async def _transaction(
         self, subscription: _Subscription, deliveries: Sequence[Delivery[Any]]
     ) -> None:
         async with self._sessionmaker() as session, session.begin():

@@ -41,7 +41,12 @@ async def open_worker(
     """Open the database and Redis for a worker and build its consumer and relay."""
     broker = make_broker(settings)
     redis = await connect(broker)
-    engine = make_engine(settings.resolved_database_url, **settings.engine_options)
+    # No pre-ping: on asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) before every
+    # transaction. A worker's loops retry instead: the consumer once at once on a fresh
+    # connection, the relay and the service loops on their next pass.
+    engine = make_engine(
+        settings.resolved_database_url, pool_pre_ping=False, **settings.engine_options
+    )
     sessionmaker = make_sessionmaker(engine)
     try:
         yield WorkerResources(
