@@ -82,7 +82,7 @@ async def test_documented_subscriber_counts_each_completion_once(
             if groups and groups[0]["entries-read"] == 3 and groups[0]["pending"] == 0:
                 break
         async with engine.connect() as conn:
-            rows = dict((await conn.execute(select(example.completions))).tuples().all())
+            rows = {n: count for n, count in await conn.execute(select(example.completions))}
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
