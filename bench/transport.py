@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import time
@@ -32,9 +33,10 @@ from redis.asyncio import Redis
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.contracts.events import ParticipantRegistered
 from purna_shared.db import make_engine, make_sessionmaker
-from purna_shared.messaging.consumer import Delivery, EventConsumer
+from purna_shared.messaging.consumer import Delivery
 from purna_shared.messaging.outbox import Outbox, OutboxRelay
 from purna_shared.messaging.tables import metadata as messaging_metadata
+from purna_shared.messaging.worker import open_worker
 from purna_shared.settings import PurnaSettings
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -106,12 +108,14 @@ async def drop_database(url: str) -> None:
     await conn.close()
 
 
-async def raw_loop(redis: Redis, stream: str, total: int, pg: asyncpg.Connection | None) -> float:
+async def raw_loop(
+    redis: Redis, stream: str, total: int, pg: asyncpg.Connection | None, batch: int
+) -> float:
     await redis.xgroup_create(stream, "raw", id="0")
     done = 0
     started = time.perf_counter()
     while done < total:
-        response = await redis.xreadgroup("raw", "c1", {stream: ">"}, count=100, block=1000)
+        response = await redis.xreadgroup("raw", "c1", {stream: ">"}, count=batch, block=1000)
         if not response:
             continue
         entries = response[0][1]
@@ -129,34 +133,42 @@ async def raw_loop(redis: Redis, stream: str, total: int, pg: asyncpg.Connection
     return total / (time.perf_counter() - started)
 
 
-async def purna_path(redis: Redis, stream_prefix: str, db_url: str, total: int) -> float:
+async def purna_path(
+    redis: Redis, stream_prefix: str, db_url: str, total: int, batch: int
+) -> float:
     settings = BenchSettings(
         redis_url=REDIS_URL,
         database_url=db_url,
         stream_prefix=stream_prefix,
         consumer_name="bench-c",
         consumer_block_ms=100,
+        consumer_batch=batch,
     )
-    engine = make_engine(db_url)
-    consumer = EventConsumer(redis=redis, sessionmaker=make_sessionmaker(engine), settings=settings)
-
-    @consumer.handles(ParticipantRegistered)
-    async def nothing(_session: Any, _delivery: Delivery[ParticipantRegistered]) -> None:
-        return None
-
+    handled = 0
+    all_handled = asyncio.Event()
     stream = ParticipantRegistered.stream(stream_prefix)
-    started = time.perf_counter()
-    task = asyncio.create_task(consumer.run())
-    while True:
-        groups = await redis.xinfo_groups(stream)
-        group = next((g for g in groups if g["name"] == b"bench"), None)
-        if group and group["entries-read"] == total and group["pending"] == 0:
-            break
-        await asyncio.sleep(0.01)
-    elapsed = time.perf_counter() - started
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    await engine.dispose()
+    # Exactly what a worker process runs: its engine, its Redis connection, its consumer.
+    async with open_worker(settings) as worker:
+
+        @worker.consumer.handles(ParticipantRegistered)
+        async def nothing(_session: Any, _delivery: Delivery[ParticipantRegistered]) -> None:
+            nonlocal handled
+            handled += 1
+            if handled == total:
+                all_handled.set()
+
+        started = time.perf_counter()
+        task = asyncio.create_task(worker.consumer.run())
+        await asyncio.wait_for(all_handled.wait(), timeout=600)
+        while True:  # the last batch commits and is acknowledged: then every entry is done
+            groups = await redis.xinfo_groups(stream)
+            group = next(g for g in groups if g["name"] == b"bench")
+            if group["entries-read"] == total and group["pending"] == 0:
+                break
+            await asyncio.sleep(0.001)
+        elapsed = time.perf_counter() - started
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     return total / elapsed
 
 
@@ -218,12 +230,15 @@ async def relay_vs_raw(redis: Redis, db_url: str, prefix: str, total: int) -> tu
     return relay_rate, raw_rate
 
 
-async def one_run(total: int, only: str = "abcdr") -> dict[str, float]:
+async def one_run(total: int, only: str = "abcdr", batch: int = 100) -> dict[str, float]:
     redis: Redis = Redis.from_url(REDIS_URL)
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
     entries = [
         Envelope.wrap(realistic_event(n), source="registration").to_fields() for n in range(total)
     ]
+    # The fixtures above are the bench's, not a worker's: keep the collector from rescanning
+    # them, or every path would pay for them in proportion to what it allocates.
+    gc.freeze()
     size = sum(len(k) + len(v) for k, v in entries[0].items())
     print(f"{total} entries of ~{size} bytes")
     db_url = await fresh_database()
@@ -240,16 +255,16 @@ async def one_run(total: int, only: str = "abcdr") -> dict[str, float]:
         async def raw_with_inbox() -> float:
             pg = await asyncpg.connect(db_url)
             try:
-                return await raw_loop(redis, stream, total, pg)
+                return await raw_loop(redis, stream, total, pg, batch)
             finally:
                 await pg.close()
 
         paths: dict[str, tuple[str, Callable[[], Awaitable[float]]]] = {
-            "a": ("(a) raw XREADGROUP/XACK", lambda: raw_loop(redis, stream, total, None)),
+            "a": ("(a) raw XREADGROUP/XACK", lambda: raw_loop(redis, stream, total, None, batch)),
             "b": ("(b) raw + inbox insert (PG)", raw_with_inbox),
             "c": (
                 "(c) Purna inbox-guarded consumer",
-                lambda: purna_path(redis, prefix, sa_url, total),
+                lambda: purna_path(redis, prefix, sa_url, total, batch),
             ),
             "d": ("(d) FastStream default subscriber", lambda: faststream_default(stream, total)),
         }
@@ -278,9 +293,15 @@ def main() -> None:
     )
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=PurnaSettings.model_fields["consumer_batch"].default,
+        help="entries per read (COUNT) for paths a, b and c alike; default: Purna's default",
+    )
     parser.add_argument("--only", default="abcdr", help="which paths to run: a b c d r(elay)")
     args = parser.parse_args()
-    runs = [asyncio.run(one_run(args.entries, args.only)) for _ in range(args.repeat)]
+    runs = [asyncio.run(one_run(args.entries, args.only, args.batch)) for _ in range(args.repeat)]
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     print()
     print(f"medians over {args.repeat} run(s):")
