@@ -6,7 +6,8 @@ consumer group ``<service>`` and consumer ``<host>-<pid>``:
 * Entries are read in bounded batches (``XREADGROUP COUNT``) and a batch is handled in one
   database transaction: one multi-row inbox insert, the handlers, their outbox rows, one commit,
   then one ``XACK``. If the batch fails, each entry is retried in its own transaction, so a bad
-  entry costs only itself.
+  entry costs only itself. While one batch commits, the next is read and parsed; batches still
+  commit one after the other.
 * The inbox primary key ``(consumer_group, event_id)`` makes a redelivered or duplicated entry a
   no-op: acknowledged, not handled again. Idempotency is keyed on the envelope ``id``, never on
   the Redis entry id (a redriven or re-published event gets a new one).
