@@ -42,8 +42,8 @@ async def open_worker(
     broker = make_broker(settings)
     redis = await connect(broker)
     # No pre-ping: on asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) before every
-    # transaction. A worker's loops retry instead: the consumer once at once on a fresh
-    # connection, the relay and the service loops on their next pass.
+    # transaction. A worker's loops retry instead: the consumer retries the batch at once on
+    # a fresh connection, the relay and the service loops on their next pass.
     engine = make_engine(
         settings.resolved_database_url, pool_pre_ping=False, **settings.engine_options
     )
