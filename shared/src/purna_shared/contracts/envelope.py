@@ -19,7 +19,6 @@ Redis client::
 from __future__ import annotations
 
 import builtins
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,8 +62,10 @@ def _known_values(fields: Mapping[bytes, bytes] | Mapping[str, str]) -> list[str
     """The values of the layout's fields, in ``ENTRY_FIELDS`` order, "" where absent."""
     if isinstance(next(iter(fields), None), bytes):  # as redis-py returns entries
         get_bytes = cast("Mapping[bytes, bytes]", fields).get
-        with contextlib.suppress(AttributeError):  # else a str value among bytes: slow path
+        try:
             return [get_bytes(key, b"").decode() for key in _BYTE_FIELDS]
+        except AttributeError:  # a str value among bytes keys: the general path below
+            pass
     decoded = {_text(k): _text(v) for k, v in fields.items()}
     return [decoded.get(name, "") for name in ENTRY_FIELDS]
 

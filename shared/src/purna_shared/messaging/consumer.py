@@ -92,7 +92,7 @@ class _Batch:
 
     stream: str
     deliveries: list[Delivery[Any]]
-    entries: dict[str, _Entry]  # by entry id: a failing handler's dead letter copies the entry
+    entries: Sequence[_Entry]  # as read: a failing handler's dead letter copies its entry
 
 
 def _str(value: bytes | str) -> str:
@@ -224,7 +224,7 @@ class EventConsumer:
         finally:
             if in_flight is not None:  # cancelled mid-batch: it rolls back, its entries stay
                 in_flight.cancel()  # pending and are reclaimed
-                with contextlib.suppress(BaseException):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
                     acks = await in_flight
             with contextlib.suppress(Exception):  # best effort on the way out
                 for stream, ids in acks.items():
@@ -355,7 +355,7 @@ class EventConsumer:
                 await self._dead_letter(stream, entry, f"invalid entry: {exc}")
                 continue
             deliveries.append(Delivery(envelope, event, stream, entry.entry_id, entry.attempt))
-        return _Batch(stream, deliveries, {entry.entry_id: entry for entry in entries})
+        return _Batch(stream, deliveries, entries)
 
     async def _handle_batch(self, batch: _Batch) -> list[str]:
         stream, deliveries = batch.stream, batch.deliveries
@@ -443,10 +443,9 @@ class EventConsumer:
     async def _failed(self, delivery: Delivery[Any], batch: _Batch, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}"
         if delivery.attempt >= self._settings.max_deliveries:
+            entry = next(e for e in batch.entries if e.entry_id == delivery.entry_id)
             await self._dead_letter(
-                delivery.stream,
-                batch.entries[delivery.entry_id],
-                f"handler failed {delivery.attempt} times: {reason}",
+                delivery.stream, entry, f"handler failed {delivery.attempt} times: {reason}"
             )
             return
         level = logging.INFO if isinstance(exc, Retry) else logging.WARNING
