@@ -112,6 +112,12 @@ _SQLITE_INBOX_INSERT = (
 )
 
 
+# Parsing is CPU work that would hold the event loop for a whole batch. Yielding every few
+# entries lets the previous batch's transaction send its next statement meanwhile, so that
+# PostgreSQL works on it while this batch is still being parsed.
+_PARSE_SLICE = 20
+
+
 class EventConsumer:
     """Reads the subscribed streams as one consumer group and runs inbox-guarded handlers."""
 
@@ -347,7 +353,9 @@ class EventConsumer:
         """Decode and validate entries; dead-letter the ones that are not valid events."""
         model = self._subscriptions[stream].model
         deliveries: list[Delivery[Any]] = []
-        for entry in entries:
+        for position, entry in enumerate(entries, 1):
+            if position % _PARSE_SLICE == 0:
+                await asyncio.sleep(0)  # see _PARSE_SLICE
             try:
                 envelope = Envelope.from_fields(entry.fields)
                 event = envelope.payload(model)
