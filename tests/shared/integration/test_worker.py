@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import httpx
 import pytest
@@ -24,7 +25,9 @@ async def test_worker_relays_consumes_and_answers_probes(probe_world) -> None:
     async with world.sessionmaker() as session, session.begin():
         await world.outbox.add(session, ProbeEvent(n=11))  # relayed by the worker, then consumed
 
+    threshold_before = gc.get_threshold()
     async with open_worker(settings) as worker:
+        assert gc.get_threshold()[0] >= settings.consumer_batch * 100  # see the unit tests
         install_probe_handler(worker.consumer)
         task = asyncio.create_task(run_worker(worker))
         try:
@@ -41,6 +44,7 @@ async def test_worker_relays_consumes_and_answers_probes(probe_world) -> None:
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+    assert gc.get_threshold() == threshold_before
     async with world.sessionmaker() as session:
         assert await effect_counts(session) == {11: 1}
     stream = ProbeEvent.stream(settings.stream_prefix)
