@@ -446,7 +446,7 @@ class EventConsumer:
                     for i, d in zip(ids, deliveries, strict=True)
                 ],
             )
-        return set(result.scalars())
+        return set(result.scalars().all())
 
     async def _failed(self, delivery: Delivery[Any], batch: _Batch, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}"
