@@ -151,6 +151,37 @@ def test_nested_personal_fields_are_marked() -> None:
     assert PERSONAL_DATA_KEY not in defs["Address"]["properties"]["regency_code"]
 
 
+def test_a_new_envelope_gets_a_fresh_id_and_time_and_cannot_change() -> None:
+    first = Envelope(type="purna.probe.v1", source="purna/test", data="{}")
+    second = Envelope(type="purna.probe.v1", source="purna/test", data="{}")
+    assert first.id != second.id
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first.time)
+    assert (first.specversion, first.datacontenttype) == ("1.0", "application/json")
+    with pytest.raises(AttributeError):
+        first.id = "another"  # type: ignore[misc]
+
+
+def test_an_entry_with_only_the_required_fields_gets_the_defaults() -> None:
+    """As written by hand with redis-cli: the optional fields may be left out."""
+    fields = {"specversion": "1.0", "id": "e-1", "type": "purna.probe.v1"}
+    fields |= {"source": "purna/test", "time": "2024-07-01T02:15:03.000Z", "data": "{}"}
+    envelope = Envelope.from_fields(as_redis(fields))
+    assert envelope == Envelope(
+        type="purna.probe.v1",
+        source="purna/test",
+        data="{}",
+        id="e-1",
+        time="2024-07-01T02:15:03.000Z",
+    )
+    assert envelope.to_fields() == fields | {
+        "subject": "",
+        "datacontenttype": "application/json",
+        "dataschema": "",
+        "correlationid": "",
+        "causationid": "",
+    }
+
+
 # --- from_fields / payload reject bad entries with a clear message -------------------------
 
 

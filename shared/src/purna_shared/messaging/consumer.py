@@ -26,7 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
@@ -59,9 +59,8 @@ class ConsumerGroupLostError(RuntimeError):
     that its supervisor restarts it and the group is recreated."""
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery(Generic[E]):
-    """One event as a handler sees it."""
+class Delivery(NamedTuple, Generic[E]):
+    """One event as a handler sees it. A tuple, as the envelope: one is built per entry."""
 
     envelope: Envelope
     event: E
@@ -79,8 +78,7 @@ class _Subscription:
     handler: Handler
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     entry_id: str
     fields: RawFields
     attempt: int
