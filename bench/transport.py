@@ -11,7 +11,7 @@ and the relay: outbox rows to the stream per second vs raw pipelined XADD.
 
 Run: ``python bench/transport.py [--entries 100000]`` with Redis and PostgreSQL at their
 default local addresses (or REDIS_URL / DATABASE_URL). Machines here are shared and noisy, so it
-reports ratios measured in the same run; pass --repeat to take medians.
+reports ratios measured in the same run; pass --repeat for the median of several runs' ratios.
 """
 
 from __future__ import annotations
@@ -305,6 +305,11 @@ def main() -> None:
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     print()
     print(f"medians over {args.repeat} run(s):")
+    for key, rate in med.items():
+        print(f"  {key:<6}{rate:>9,.0f} /s")
+    # A ratio compares two paths measured moments apart in one run, on the same machine state;
+    # the median is then taken over the runs' ratios (rates drift between runs on these
+    # shared machines, so a ratio of two medians could pair a fast run with a slow one).
     for label, num, den, target in (
         ("c/a", "c", "a", ""),
         ("c/b", "c", "b", "(target >= 0.7)"),
@@ -312,7 +317,9 @@ def main() -> None:
         ("relay/raw XADD", "relay", "xadd", ""),
     ):
         if num in med and den in med:
-            print(f"  {label} = {med[num] / med[den]:.2f}   {target}")
+            ratios = [r[num] / r[den] for r in runs]
+            each = ", ".join(f"{x:.2f}" for x in ratios)
+            print(f"  {label} = {statistics.median(ratios):.2f}   {target}  runs: {each}")
 
 
 if __name__ == "__main__":
