@@ -35,8 +35,8 @@ def young_generation_for_batches(batch: int) -> Iterator[None]:
     A batch's objects die together, by reference counting, when the batch is done. With the
     default threshold (700) the collector ran several times per batch of 100 and traversed the
     live batch each time, promoting it to older generations that were traversed again: about 6%
-    of the consumer's CPU on the transport bench. Above the working set it runs only for what
-    reference counting cannot free (cycles), a few thousand objects apart."""
+    of the consumer's CPU on the transport bench. Above the working set it runs only as the
+    objects reference counting cannot free (cycles) pile up: every few hundred batches there."""
     before = gc.get_threshold()
     gc.set_threshold(max(before[0], batch * _OBJECTS_PER_BATCHED_ENTRY), *before[1:])
     try:
