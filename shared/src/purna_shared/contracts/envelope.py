@@ -79,17 +79,19 @@ def format_time(moment: datetime) -> str:
 
 
 class _EnvelopeFields(NamedTuple):
+    """The fields, in constructor order; their defaults live in ``Envelope.__new__``."""
+
     type: str
     source: str
     data: str
     id: str
     time: str
-    subject: str = ""
-    dataschema: str = ""
-    correlationid: str = ""
-    causationid: str = ""
-    specversion: str = SPECVERSION
-    datacontenttype: str = CONTENT_TYPE
+    subject: str
+    dataschema: str
+    correlationid: str
+    causationid: str
+    specversion: str
+    datacontenttype: str
 
 
 class Envelope(_EnvelopeFields):
