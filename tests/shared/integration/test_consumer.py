@@ -42,6 +42,27 @@ async def test_same_entry_delivered_twice_changes_state_once(probe_world) -> Non
     assert await world.effects() == {1: 1, 2: 1}
 
 
+async def test_last_batch_of_a_burst_is_acknowledged_without_waiting_out_a_blocking_read(
+    probe_world,
+) -> None:
+    # The acknowledgements ride on the next read. Were that read a blocking one (here it
+    # would block ten minutes: nothing more arrives), the burst's entries would stay pending
+    # until it timed out.
+    world = probe_world
+    stream = ProbeEvent.stream(world.settings.stream_prefix)
+    for n in range(3):
+        await world.redis.xadd(stream, entry(ProbeEvent(n=n)))
+    consumer = world.consumer(consumer_block_ms=600_000, reclaim_interval_ms=600_000)
+    install_probe_handler(consumer)
+
+    async def all_acked() -> bool:
+        groups = await world.redis.xinfo_groups(stream)
+        return bool(groups) and groups[0]["pending"] == 0 and groups[0]["entries-read"] == 3
+
+    await run_until(consumer, all_acked)
+    assert await world.effects() == {0: 1, 1: 1, 2: 1}
+
+
 async def test_duplicate_inside_one_batch_and_across_batches(probe_world) -> None:
     world = probe_world
     stream = ProbeEvent.stream(world.settings.stream_prefix)

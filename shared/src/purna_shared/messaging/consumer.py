@@ -214,7 +214,12 @@ class EventConsumer:
             while True:
                 # The acknowledgements of a batch travel with a later read: no round trip of
                 # their own. Lost with a crash, they only cause a redelivery the inbox skips.
-                response = await self._retry_redis(functools.partial(self._read, streams, acks))
+                # While a batch is in flight the read does not block: when the streams are
+                # drained, that batch's acknowledgements then leave as soon as it commits,
+                # not after a whole blocking read.
+                response = await self._retry_redis(
+                    functools.partial(self._read, streams, acks, block=in_flight is None)
+                )
                 acks = {}
                 batches = [
                     await self._parse(name, entries)
@@ -251,7 +256,10 @@ class EventConsumer:
                 acks[batch.stream] = done
         return acks
 
-    async def _read(self, streams: dict[str, str], acks: dict[str, list[str]]) -> Any:
+    async def _read(
+        self, streams: dict[str, str], acks: dict[str, list[str]], *, block: bool = True
+    ) -> Any:
+        block_ms = self._settings.consumer_block_ms if block else None
         try:
             if not acks:
                 return await self._redis.xreadgroup(
@@ -259,7 +267,7 @@ class EventConsumer:
                     self.consumer_name,
                     streams,  # type: ignore[arg-type]
                     count=self._settings.consumer_batch,
-                    block=self._settings.consumer_block_ms,
+                    block=block_ms,
                 )
             pipe = self._redis.pipeline(transaction=False)
             for stream, ids in acks.items():
@@ -269,7 +277,7 @@ class EventConsumer:
                 self.consumer_name,
                 streams,  # type: ignore[arg-type]
                 count=self._settings.consumer_batch,
-                block=self._settings.consumer_block_ms,
+                block=block_ms,
             )
             return (await pipe.execute())[-1]
         except ResponseError as exc:
