@@ -10,18 +10,29 @@ import subprocess
 import sys
 
 import pytest
+from redis.asyncio import Redis
 
 from purna_shared.contracts.catalog import dead_letter_stream
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.messaging.dead_letter import DeadLetters
 from purna_shared.testing.probe import ProbeEvent, install_probe_handler
-from purna_shared.testing.waiting import run_until
+from purna_shared.testing.waiting import Condition, run_until
 
 pytestmark = pytest.mark.integration
 
 
 def entry(event: ProbeEvent) -> dict[str, str]:
     return Envelope.wrap(event, source="probe").to_fields()
+
+
+def all_acked(redis: Redis, stream: str, entries: int) -> Condition:
+    """Condition: the group has read ``entries`` entries and none is still pending."""
+
+    async def done() -> bool:
+        groups = await redis.xinfo_groups(stream)
+        return bool(groups) and groups[0]["pending"] == 0 and groups[0]["entries-read"] == entries
+
+    return done
 
 
 async def test_same_entry_delivered_twice_changes_state_once(probe_world) -> None:
@@ -34,11 +45,7 @@ async def test_same_entry_delivered_twice_changes_state_once(probe_world) -> Non
     consumer = world.consumer()
     install_probe_handler(consumer)
 
-    async def all_acked() -> bool:
-        groups = await world.redis.xinfo_groups(stream)
-        return bool(groups) and groups[0]["pending"] == 0 and groups[0]["entries-read"] == 3
-
-    await run_until(consumer, all_acked)
+    await run_until(consumer, all_acked(world.redis, stream, 3))
     assert await world.effects() == {1: 1, 2: 1}
 
 
@@ -55,11 +62,7 @@ async def test_last_batch_of_a_burst_is_acknowledged_without_waiting_out_a_block
     consumer = world.consumer(consumer_block_ms=600_000, reclaim_interval_ms=600_000)
     install_probe_handler(consumer)
 
-    async def all_acked() -> bool:
-        groups = await world.redis.xinfo_groups(stream)
-        return bool(groups) and groups[0]["pending"] == 0 and groups[0]["entries-read"] == 3
-
-    await run_until(consumer, all_acked)
+    await run_until(consumer, all_acked(world.redis, stream, 3))
     assert await world.effects() == {0: 1, 1: 1, 2: 1}
 
 
