@@ -16,6 +16,7 @@ from purna_shared.logging import configure_logging
 from purna_shared.messaging.worker import open_worker, run_worker
 
 from ..adapters.rules_file import load_rules
+from ..bootstrap import build_unit_of_work
 from ..service_layer.applications import sweep
 from ..settings import CreditSettings
 from .consumers import register
@@ -40,7 +41,7 @@ async def sweep_forever(
 
 async def run(settings: CreditSettings) -> None:
     rules = load_rules(settings.kur_rules_file)
-    async with open_worker(settings) as worker:
+    async with open_worker(settings, unit_of_work=build_unit_of_work()) as worker:
         register(worker.consumer, rules=rules, settings=settings)
         worker.extra_tasks.append(
             lambda: sweep_forever(worker.sessionmaker, settings.sweep_interval_s)

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from purna_shared.context import current_correlation_id
 from purna_shared.contracts.envelope import new_event_id
 from purna_shared.contracts.events import (
     CreditApplicationSubmitted,
@@ -195,7 +196,9 @@ async def submit(
     )
     session.add(application)
     await session.flush()
-    await OUTBOX.add(session, _submitted_event(application))
+    await OUTBOX.add(
+        session, _submitted_event(application), correlation_id=current_correlation_id()
+    )
     log.info(
         "KUR application submitted",
         extra={
@@ -326,7 +329,7 @@ async def decide(
     application.decided_by = decided_by
     application.decided_at = now
     application.updated_at = now
-    await OUTBOX.add(session, event)
+    await OUTBOX.add(session, event, correlation_id=current_correlation_id())
     return application
 
 
@@ -356,7 +359,8 @@ async def disburse(
     application.updated_at = now
     await OUTBOX.add(
         session,
-        LoanDisbursed(
+        correlation_id=current_correlation_id(),
+        event=LoanDisbursed(
             application_id=application.id,
             participant_id=application.participant_id,
             amount=application.approved_amount,
@@ -473,7 +477,9 @@ async def promote_waitlist(
             application.status_reason = None
             application.reserved_amount = application.amount
             application.updated_at = now
-            await OUTBOX.add(session, _submitted_event(application))
+            await OUTBOX.add(
+                session, _submitted_event(application), correlation_id=current_correlation_id()
+            )
             promoted += 1
     return promoted
 

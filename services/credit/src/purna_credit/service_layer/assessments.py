@@ -27,13 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.contracts.envelope import new_event_id
 from purna_shared.contracts.events import CreditPrequalified, MaxTenor, SessionCompleted
-from purna_shared.messaging.consumer import Delivery, Retry
-from purna_shared.messaging.outbox import Outbox
+from purna_shared.messaging.consumer import Retry
 
 from ..adapters.orm import Application, Participant, Prequalification
 from ..adapters.sql import upsert_insert
 from ..domain.application import ApplicationStatus
-from ..domain.calendar import local_date
 from ..domain.prequalification import (
     Assessment,
     ParticipantFacts,
@@ -42,10 +40,9 @@ from ..domain.prequalification import (
 )
 from ..domain.rules import KurRules, ParticipantCategory
 from ..domain.schedule import add_months
+from .unit_of_work import CreditUnitOfWork
 
 log = logging.getLogger(__name__)
-
-OUTBOX = Outbox("credit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,15 +119,14 @@ def _event(
 
 
 async def assess_completed_session(
-    session: AsyncSession,
-    delivery: Delivery[SessionCompleted],
+    uow: CreditUnitOfWork,
+    event: SessionCompleted,
     rules: KurRules,
     *,
-    now: datetime,
     after_each: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
     """Assess the session's completers not assessed yet; returns how many were assessed."""
-    event = delivery.event
+    session, now = uow.session, uow.now
     completers = [o for o in event.outcomes if o.completed]
     if not completers:
         return 0
@@ -155,7 +151,7 @@ async def assess_completed_session(
             )
         )
     )
-    today = local_date(now)
+    today = uow.today
     history = await kur_history(session, ids, today)
     training_base = dict(
         programme_code=event.programme.code,
@@ -200,18 +196,14 @@ async def assess_completed_session(
                 programme_code=event.programme.code,
                 programme_name=event.programme.name,
                 certificate_no=outcome.certificate_no,
-                source_event_id=delivery.envelope.id,
+                source_event_id=uow.cause.causation_id,
             )
             .on_conflict_do_nothing(index_elements=["participant_id", "session_id"])
             .returning(Prequalification.id)
         )
         if inserted.scalar_one_or_none() is None:
             continue  # assessed concurrently under another envelope of the same session
-        await OUTBOX.add(
-            session,
-            _event(prequalification_id, pid, event.session_id, assessment, rules, now),
-            cause=delivery.envelope,
-        )
+        await uow.emit(_event(prequalification_id, pid, event.session_id, assessment, rules, now))
         assessed += 1
         log.info(
             "participant pre-qualified",
@@ -220,7 +212,7 @@ async def assess_completed_session(
                 "session_id": event.session_id,
                 "prequalification_id": prequalification_id,
                 "result": assessment.result.value,
-                "event_id": delivery.envelope.id,
+                "event_id": uow.cause.causation_id,
             },
         )
         if after_each is not None:
