@@ -119,10 +119,16 @@ class UnitOfWork:
         self._recorded.extend(events)
 
     async def flush(self) -> None:
-        """Emit what was collected (the seams call this just before they commit)."""
+        """Emit what was collected, in one insert (the seams call this just before they
+        commit)."""
         recorded, self._recorded = self._recorded, []
-        for event in recorded:
-            await self.emit(event)
+        if recorded:
+            await self.outbox.add_all(
+                self.session,
+                recorded,
+                correlation_id=self.cause.correlation_id,
+                causation_id=self.cause.causation_id,
+            )
 
 
 U = TypeVar("U", bound=UnitOfWork)
@@ -161,3 +167,16 @@ class UnitOfWorkFactory(Generic[U]):
             result = await work(uow)
             await uow.flush()
             return result
+
+
+@dataclass(frozen=True)
+class Transactions(Generic[U]):
+    """The transaction seam of background loops (imports, dispatcher, sweeps), bound to the
+    process's database: ``await transactions(work)`` runs ``work(uow)`` in one transaction,
+    committed if it returns, rolled back if it raises."""
+
+    unit_of_work: UnitOfWorkFactory[U]
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    async def __call__(self, work: Callable[[U], Awaitable[T]], *, cause: Cause | None = None) -> T:
+        return await self.unit_of_work.run(self.sessionmaker, work, cause=cause)

@@ -226,7 +226,7 @@ class CreditWorld:
     @contextlib.asynccontextmanager
     async def api(self) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
         """An app (lifespan running) and a factory of clients authenticated as a role."""
-        app = create_app(self.settings, clock=lambda: self.now)
+        app = create_app(self.settings, clock=CallableClock(lambda: self.now))
         async with app.router.lifespan_context(app):
             clients: list[httpx.AsyncClient] = []
 

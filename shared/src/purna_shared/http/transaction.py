@@ -49,20 +49,24 @@ class Transaction(Generic[U]):
         *,
         key: str | None = None,
         scope: str = "",
-        body: bytes = b"",
+        request: Request | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._unit_of_work = unit_of_work
         self._key = key
         self._scope = scope
-        self._body = body
+        self._request = request
 
     async def run(self, work: Callable[[U], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction: commit if it returns, roll back if it raises."""
         return await self._unit_of_work.run(self._sessionmaker, work, cause=Cause.of_request())
 
-    async def execute(self, work: Callable[[U], Awaitable[tuple[int, Any]]]) -> IdempotentResult:
-        """Run ``work`` at most once per ``Idempotency-Key`` (replay its stored answer after)."""
+    async def execute(
+        self, work: Callable[[U], Awaitable[tuple[int, Any]]], *, fingerprint: str | None = None
+    ) -> IdempotentResult:
+        """Run ``work`` at most once per ``Idempotency-Key`` (replay its stored answer after).
+        A repeat must carry the same request body, or the same ``fingerprint`` when the
+        endpoint gives one (an upload spooled to disk names its file's digest instead)."""
 
         async def in_unit_of_work(session: AsyncSession) -> tuple[int, Any]:
             uow = self._unit_of_work(session, Cause.of_request())
@@ -70,8 +74,11 @@ class Transaction(Generic[U]):
             await uow.flush()
             return answer
 
+        body: str | bytes = fingerprint or b""
+        if fingerprint is None and self._key is not None and self._request is not None:
+            body = await self._request.body()
         return await run_idempotent(
-            self._sessionmaker, self._key, self._scope, self._body, in_unit_of_work
+            self._sessionmaker, self._key, self._scope, body, in_unit_of_work
         )
 
     async def respond(self, work: Callable[[U], Awaitable[tuple[int, Any]]]) -> JSONResponse:
@@ -106,7 +113,7 @@ async def idempotent_transaction(
         unit_of_work,
         key=key,
         scope=idempotency_scope(principal.subject, request.method, request.url.path),
-        body=await request.body(),
+        request=request,
     )
 
 

@@ -59,6 +59,30 @@ class Outbox:
         await self.add_envelopes(session, [(event.stream(), envelope)])
         return envelope
 
+    async def add_all(
+        self,
+        session: AsyncSession,
+        events: Iterable[IntegrationEvent],
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> list[Envelope]:
+        """:meth:`add` for several events of one cause, in one insert."""
+        envelopes = [
+            (
+                event.stream(),
+                Envelope.wrap(
+                    event,
+                    source=self.source,
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                ),
+            )
+            for event in events
+        ]
+        await self.add_envelopes(session, envelopes)
+        return [envelope for _, envelope in envelopes]
+
     async def add_envelopes(
         self, session: AsyncSession, items: Iterable[tuple[str, Envelope]]
     ) -> None:

@@ -44,10 +44,12 @@ async def purge_old_idempotency_keys(
 
 
 async def run(settings: RegistrationSettings) -> None:
-    async with open_worker(settings, unit_of_work=build_unit_of_work()) as worker:
+    unit_of_work = build_unit_of_work()
+    async with open_worker(settings, unit_of_work=unit_of_work) as worker:
         register(worker.consumer)
         runner = ImportRunner(
             sessionmaker=worker.sessionmaker,
+            unit_of_work=unit_of_work,
             vault=NikVault(settings.nik_secret),
             settings=settings,
         )
