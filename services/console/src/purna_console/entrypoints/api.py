@@ -8,6 +8,7 @@ Redis resources of ``create_service_app``; its ``/readyz`` answers once the app 
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +16,13 @@ from urllib.parse import quote
 
 import httpx
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from purna_shared.http.app import HttpMetrics, RequestMiddleware, serve
 from purna_shared.http.auth import TokenVerifier
+from purna_shared.http.context import current_request_id
 
 from .. import __version__
 from ..adapters.oidc import OidcSignIn
@@ -83,6 +91,46 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_headers)
+
+
+_ERROR_PAGE = """<!doctype html>
+<html lang="id"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Terjadi kesalahan · Konsol Purna</title><link rel="stylesheet" href="/static/konsol.css">
+</head><body><main id="isi"><h1>Terjadi kesalahan</h1>
+<div class="alert error" role="alert"><p>Halaman ini tidak dapat ditampilkan karena kesalahan
+di Konsol Purna. Coba lagi; bila terulang, laporkan ID permintaan <code>{request_id}</code>.</p>
+</div><p><a class="button secondary" href="/beranda">Beranda</a></p></main></body></html>"""
+
+
+class HtmlErrors:
+    """An unexpected error becomes a page in the user's words with the request id, never a
+    stack trace (the traceback goes to the log, masked like every log line)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unhandled error", extra={"path": scope.get("path")})
+            if started:
+                raise
+            body = _ERROR_PAGE.format(request_id=html.escape(current_request_id() or "-"))
+            response = HTMLResponse(body, status_code=500)
+            await response(scope, receive, send)
 
 
 def _install_error_pages(app: FastAPI) -> None:
@@ -216,7 +264,8 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_pages(app)
-    # Outermost first: request ids and metrics see everything, then headers, then the session.
+    # Last added is outermost: request ids and metrics, security headers, the error page, the
+    # session.
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret,
@@ -225,6 +274,7 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(HtmlErrors)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         RequestMiddleware,

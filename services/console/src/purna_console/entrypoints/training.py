@@ -56,6 +56,12 @@ async def sessions(
 
 @router.get("/sesi/{sid}")
 async def session_detail(request: Request, user: CurrentUser, sid: str) -> Response:
+    return await _detail(request, user, sid)
+
+
+async def _detail(
+    request: Request, user: User, sid: str, *, enrol_error: str = "", enrol_value: str = ""
+) -> Response:
     services = services_of(request)
     session, sheet, roster = await asyncio.gather(
         services.get("training", f"/sessions/{sid}", user.token),
@@ -76,7 +82,10 @@ async def session_detail(request: Request, user: CurrentUser, sid: str) -> Respo
             "outcomes": by_participant,
             "all_recorded": all(d["recorded"] for d in sheet["days"]),
             "idem": new_key(),
+            "enrol_error": enrol_error,
+            "enrol_value": enrol_value,
         },
+        status_code=422 if enrol_error else 200,
         user=user,
     )
 
@@ -130,6 +139,28 @@ async def record_attendance(request: Request, user: CurrentUser, sid: str, day: 
             user=user,
         )
     return RedirectResponse(f"/sesi/{sid}/hadir/{the_day.isoformat()}?tersimpan=1", status_code=303)
+
+
+@router.post("/sesi/{sid}/peserta")
+async def enrol(request: Request, user: CurrentUser, sid: str) -> Response:
+    """Enrol a registered participant (by id) in the session: a seat or a waitlist place."""
+    form = await request.form()
+    pid = str(form.get("participant_id") or "").strip()
+    key = str(form.get("idem") or new_key())
+    try:
+        await services_of(request).send(
+            "training",
+            "POST",
+            f"/sessions/{sid}/enrollments",
+            user.token,
+            {"participant_id": pid},
+            idempotency_key=key,
+        )
+    except ApiError as exc:
+        if exc.status not in (404, 409, 422, 425):
+            raise
+        return await _detail(request, user, sid, enrol_error=exc.detail, enrol_value=pid)
+    return RedirectResponse(f"/sesi/{sid}#hasil", status_code=303)
 
 
 @router.post("/sesi/{sid}/selesai")
