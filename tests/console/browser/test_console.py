@@ -158,6 +158,8 @@ def test_operator_registers_a_participant_who_reaches_training(
     page.goto(f"/sesi/{sid}")
 
     def enrolled() -> bool:
+        if page.locator("#f-participant_id").count() == 0:  # shows what the console answered
+            raise AssertionError(page.locator("main").inner_text())
         page.fill("#f-participant_id", participant_id)
         page.click("button:has-text('Tambahkan')")
         return page.locator("table").get_by_text(person["full_name"]).count() == 1

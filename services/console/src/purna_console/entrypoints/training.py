@@ -19,18 +19,24 @@ from .web import CurrentUser, User, new_key, render, services_of
 
 router = APIRouter()
 PAGE = 20
-ROSTER_LIMIT = 500  # the API's largest page; a session seats far fewer
+ROSTER_PAGE = 100  # within the training API's largest page (200); a session seats ~20
 
 
 async def _roster(request: Request, user: User, sid: str) -> list[dict[str, Any]]:
-    body = await services_of(request).get(
-        "training",
-        f"/sessions/{sid}/enrollments",
-        user.token,
-        status="enrolled",
-        limit=ROSTER_LIMIT,
-    )
-    items: list[dict[str, Any]] = body["items"]
+    """Everyone enrolled (not waitlisted or cancelled), by name."""
+    items: list[dict[str, Any]] = []
+    while True:
+        body = await services_of(request).get(
+            "training",
+            f"/sessions/{sid}/enrollments",
+            user.token,
+            status="enrolled",
+            limit=ROSTER_PAGE,
+            offset=len(items),
+        )
+        items += body["items"]
+        if not body["items"] or len(items) >= body["total"]:
+            break
     return sorted(items, key=lambda e: (e.get("full_name") or "", e["participant_id"]))
 
 
