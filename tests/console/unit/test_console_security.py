@@ -15,7 +15,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from purna_console.entrypoints import credit, dashboard, participants, signin, training
+from purna_console.entrypoints import credit, dashboard, imports, participants, signin, training
 from purna_console.entrypoints.api import create_app
 from purna_console.entrypoints.web import templates
 from purna_console.settings import ConsoleSettings
@@ -84,7 +84,7 @@ def _routes(client: TestClient, method: str) -> list[str]:
     # directly: FastAPI keeps included routers as lazy entries in app.routes).
     app: Any = client.app
     found = [r for r in app.routes if isinstance(r, APIRoute)]
-    for module in (signin, dashboard, participants, training, credit):
+    for module in (signin, dashboard, participants, imports, training, credit):
         found += [r for r in module.router.routes if isinstance(r, APIRoute)]
     return [route.path for route in found if method in route.methods]
 

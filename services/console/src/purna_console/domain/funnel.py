@@ -110,15 +110,15 @@ def to_csv(rows: Sequence[VillageFunnel]) -> str:
         cells = [row.value(stage) for stage in TRAINING_STAGES]
         writer.writerow(
             [
-                _safe(row.village),
+                neutralise(row.village),
                 row.regency_code,
-                _safe(row.programme_code),
+                neutralise(row.programme_code),
                 *("" if c is None else c for c in cells),
             ]
         )
     return out.getvalue()
 
 
-def _safe(text: str) -> str:
+def neutralise(text: str) -> str:
     # A cell starting with = + - @ is a formula in a spreadsheet: neutralise it.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -42,7 +42,7 @@ from .. import __version__
 from ..adapters.oidc import OidcSignIn
 from ..adapters.services import ApiError, Services, ServiceUnavailableError
 from ..settings import ConsoleSettings
-from . import credit, dashboard, participants, signin, training
+from . import credit, dashboard, imports, participants, signin, training
 from .web import STATIC_DIR, CsrfRejectedError, SignInRequiredError, csrf_protect, render
 
 log = logging.getLogger(__name__)
@@ -258,6 +258,7 @@ def create_app(
         signin.router,
         dashboard.router,
         participants.router,
+        imports.router,
         training.router,
         credit.router,
     ):
