@@ -4,7 +4,7 @@ VENV   := .venv
 UV     := $(VENV)/bin/uv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test test-unit lint format bench migrate schemas acl clean browser
+.PHONY: install run test test-unit lint format bench migrate schemas acl clean browser screenshots
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ format: install
 migrate: install
 	$(BIN)/purna migrate
 
+screenshots: install browser  ## regenerate docs/console/*.png (the console's main pages, phone and desktop)
+	$(BIN)/pytest -q tests/console/browser/screenshots.py
+
 schemas: install  ## regenerate the committed JSON Schemas and AsyncAPI document
 	$(BIN)/purna schemas export
 
@@ -57,6 +60,7 @@ bench: install  ## benchmarks (not tests): figures as ratios against a baseline 
 	$(BIN)/python bench/transport.py
 	$(BIN)/python bench/registration.py
 	$(BIN)/python bench/notification.py
+	$(BIN)/python bench/console.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -54,6 +54,9 @@ def test_grouping_sums_by_regency_and_a_missing_figure_stays_missing() -> None:
     }
     by_programme = funnel.group(rows, "programme_code")
     assert [r.programme_code for r in by_programme] == ["TENUN", "TERASI"]
+    (province,) = funnel.group(rows, "province_code")
+    assert province.province_code == "52" and province.registered == 60
+    assert len(funnel.group(rows, "village")) == 3  # one row per village session
 
 
 def test_bars_are_proportional_and_a_nonzero_figure_is_visible() -> None:
@@ -64,7 +67,7 @@ def test_bars_are_proportional_and_a_nonzero_figure_is_visible() -> None:
 
 
 def test_csv_has_one_row_per_village_and_neutralises_formulas() -> None:
-    text = funnel.to_csv([row("=HYPERLINK(1)", "5202", "TENUN", 1, 2, 3, None)])
+    text = funnel.to_csv([row("=HYPERLINK(1)", "5202", "TENUN", 1, 2, 3, None)], "village")
     header, values = list(csv.reader(io.StringIO(text)))
     assert header == ["desa", "kabupaten_kota", "program", *funnel.TRAINING_STAGES]
     assert values == ["'=HYPERLINK(1)", "5202", "TENUN", "1", "2", "3", ""]

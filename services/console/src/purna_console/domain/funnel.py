@@ -29,6 +29,12 @@ class VillageFunnel:
     enrolled: int | None = None
     completed: int | None = None
     prequalified: int | None = None
+    office: str = ""
+
+    @property
+    def province_code(self) -> str:
+        """The province: the first two digits of the regency code (52: NTB)."""
+        return self.regency_code[:2]
 
     def value(self, stage: str) -> int | None:
         result: int | None = getattr(self, stage)
@@ -71,17 +77,33 @@ def totals(rows: Sequence[VillageFunnel]) -> dict[str, int | None]:
     return result
 
 
+#: what the dashboard groups by, and the columns each grouping keeps
+GROUPINGS: dict[str, tuple[str, ...]] = {
+    "village": ("village", "regency_code", "programme_code"),
+    "regency_code": ("regency_code",),
+    "province_code": ("province_code",),
+    "office": ("office",),
+    "programme_code": ("programme_code",),
+}
+
+
 def group(rows: Sequence[VillageFunnel], by: str) -> list[VillageFunnel]:
-    """Rows summed by ``village``, ``regency_code`` or ``programme_code``."""
+    """Rows summed by one of :data:`GROUPINGS` (a village row is one session's)."""
+    kept = GROUPINGS[by]
     merged: dict[str, VillageFunnel] = {}
     for row in rows:
-        key = str(getattr(row, by))
+        key = str(getattr(row, by)) if by != "village" else row.session_id
         into = merged.get(key)
         if into is None:
+            # a province row keeps the province's two digits as its regency code
+            regency = row.regency_code if by in ("village", "regency_code", "province_code") else ""
+            if by == "province_code":
+                regency = row.province_code
             merged[key] = VillageFunnel(
-                village=row.village if by == "village" else "",
-                regency_code=row.regency_code if by != "programme_code" else "",
-                programme_code=row.programme_code if by != "regency_code" else "",
+                village=row.village if "village" in kept else "",
+                regency_code=regency,
+                programme_code=row.programme_code if "programme_code" in kept else "",
+                office=row.office if "office" in kept else "",
                 session_id=row.session_id,
                 registered=row.registered,
                 enrolled=row.enrolled,
@@ -102,20 +124,24 @@ def bar_width(value: int | None, largest: int) -> int:
     return max(1, round(100 * value / largest))
 
 
-def to_csv(rows: Sequence[VillageFunnel]) -> str:
+CSV_NAMES = {
+    "village": "desa",
+    "regency_code": "kabupaten_kota",
+    "province_code": "provinsi",
+    "office": "kantor",
+    "programme_code": "program",
+}
+
+
+def to_csv(rows: Sequence[VillageFunnel], by: str = "village") -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["desa", "kabupaten_kota", "program", *TRAINING_STAGES])
+    kept = GROUPINGS[by]
+    writer.writerow([CSV_NAMES[k] for k in kept] + list(TRAINING_STAGES))
     for row in rows:
         cells = [row.value(stage) for stage in TRAINING_STAGES]
-        writer.writerow(
-            [
-                neutralise(row.village),
-                row.regency_code,
-                neutralise(row.programme_code),
-                *("" if c is None else c for c in cells),
-            ]
-        )
+        keys = [neutralise(str(getattr(row, k))) for k in kept]
+        writer.writerow([*keys, *("" if c is None else c for c in cells)])
     return out.getvalue()
 
 

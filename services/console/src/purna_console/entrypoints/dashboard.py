@@ -18,7 +18,14 @@ from ..domain.navigation import home_for
 from .web import CurrentUser, User, render, services_of
 
 router = APIRouter()
-GROUPINGS = {"village": "Desa", "regency_code": "Kabupaten/kota", "programme_code": "Program"}
+GROUPINGS = {
+    "village": "Desa",
+    "regency_code": "Kabupaten/kota",
+    "province_code": "Provinsi",
+    "office": "Kantor BP3MI",
+    "programme_code": "Program",
+}
+SESSIONS_PAGE = 200  # the training API's largest page
 
 
 @dataclass
@@ -63,8 +70,14 @@ async def build_funnel(
     problems: dict[str, str] = {}
     sessions: list[dict[str, Any]] = []
     try:
-        body = await services.get("training", "/sessions", user.token, limit=200)
-        sessions = [s for s in body["items"] if s["status"] != "cancelled"]
+        while True:
+            body = await services.get(
+                "training", "/sessions", user.token, limit=SESSIONS_PAGE, offset=len(sessions)
+            )
+            sessions += body["items"]
+            if not body["items"] or len(sessions) >= body["total"]:
+                break
+        sessions = [s for s in sessions if s["status"] != "cancelled"]
     except (ServiceUnavailableError, ApiError) as exc:
         problems["training"] = _why(exc)
 
@@ -97,6 +110,7 @@ async def build_funnel(
             regency_code=s["regency_code"],
             programme_code=s["programme_code"],
             session_id=s["id"],
+            office=s["office"],
             registered=registered,
             enrolled=int(s["seats"]["enrolled"]),
             completed=completed,
@@ -156,6 +170,7 @@ async def dashboard(request: Request, user: CurrentUser, per: str = "village") -
             "kur": kur,
             "problems": problems,
             "training_stages": funnel.TRAINING_STAGES,
+            "columns": funnel.GROUPINGS[per],
         },
         user=user,
     )
@@ -166,7 +181,7 @@ async def dashboard_csv(request: Request, user: CurrentUser, per: str = "village
     rows, _, _ = await build_funnel(services_of(request), user)
     grouped = funnel.group(rows, per if per in GROUPINGS else "village")
     return Response(
-        funnel.to_csv(grouped),
+        funnel.to_csv(grouped, per if per in GROUPINGS else "village"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="corong-purna.csv"'},
     )
