@@ -71,9 +71,13 @@ def test_sign_in_page_and_every_role_lands_on_its_home(
     console_system: ConsoleSystem, new_context: NewContext
 ) -> None:
     page = new_context().new_page()
+    loaded: list[int] = []
+    page.on("requestfinished", lambda r: loaded.append(r.sizes()["responseBodySize"]))
     response = page.goto("/peserta")  # no session: sent to sign-in, nothing else is served
     assert response is not None
     assert "/masuk" in page.url
+    page.wait_for_load_state("networkidle")
+    assert 0 < sum(loaded) < 300_000, loaded  # first load, every asset the console's own
     assert_accessible(page)
     homes = {
         ("operator", "NTB", ""): "/peserta",
@@ -324,9 +328,13 @@ def test_every_other_page_is_accessible(
         "/program",
         "/akun",
         "/sesi",
+        "/impor",
+        "/peserta?nama=a",
     ):
         page.goto(path)
         assert_accessible(page)
+        # usable on a 360 px phone: nothing wider than the screen (tables scroll in place)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
     page.context.clear_cookies()
     sign_in(page, "credit_officer")
     first = api.call("GET", "credit", "/prequalifications", api.token("admin")).json()["items"][0]
@@ -340,6 +348,7 @@ def test_every_other_page_is_accessible(
     ):
         page.goto(path)
         assert_accessible(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
 
 
 def test_a_service_down_shows_which_part_while_the_rest_works(
