@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -60,20 +61,25 @@ class Base(DeclarativeBase):
 
 
 class Participant(Base):
-    """Read model of registration's participants: only what KUR assessment needs (data
-    minimisation: no name, contact or NIK)."""
+    """Credit's copy of registration's participants (``purna_shared.participant_copy``): only
+    what KUR assessment needs (data minimisation: no name, contact or NIK). Until the
+    registration arrives (``registered``) a row is a placeholder holding what earlier-arriving
+    updates said; the registration's fields are then null."""
 
     __tablename__ = "participants"
 
     participant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    #: registration's record version; an event applies only when newer
+    #: the newest registration version seen
     version: Mapped[int] = mapped_column(Integer)
-    office: Mapped[str] = mapped_column(String(16))
-    category: Mapped[str] = mapped_column(String(20))
-    birth_date: Mapped[date] = mapped_column(Date)
-    marital_status: Mapped[str] = mapped_column(String(20))
-    province_code: Mapped[str] = mapped_column(String(2))
-    regency_code: Mapped[str] = mapped_column(String(4))
+    registered: Mapped[bool] = mapped_column(server_default=text("true"))
+    #: field -> the version that last set it (null: every field at ``version``)
+    field_versions: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    office: Mapped[str] = mapped_column(String(16), nullable=True)
+    category: Mapped[str] = mapped_column(String(20), nullable=True)
+    birth_date: Mapped[date] = mapped_column(Date, nullable=True)
+    marital_status: Mapped[str] = mapped_column(String(20), nullable=True)
+    province_code: Mapped[str] = mapped_column(String(2), nullable=True)
+    regency_code: Mapped[str] = mapped_column(String(4), nullable=True)
     consent: Mapped[bool]
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
