@@ -42,9 +42,6 @@ from ..service_layer import audit, campaigns, imports, participants
 from ..service_layer.actor import Actor
 from ..service_layer.participants import (
     AlreadyRegistered,
-    Forbidden,
-    NotFound,
-    VersionMismatch,
 )
 from ..service_layer.unit_of_work import RegistrationUnitOfWork
 from ..settings import RegistrationSettings
@@ -132,14 +129,6 @@ def _install_domain_errors(app: FastAPI) -> None:
             headers={"Location": f"/participants/{exc.participant_id}"},
         ).response(request)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return ProblemError(404, "Not Found", "No such resource.").response(request)
-
-    async def forbidden(request: Request, exc: Exception) -> Response:
-        return ProblemError(403, "Forbidden", "Your role or office does not allow this.").response(
-            request
-        )
-
     async def withdrawn(request: Request, exc: Exception) -> Response:
         return ProblemError(
             409,
@@ -147,22 +136,10 @@ def _install_domain_errors(app: FastAPI) -> None:
             "The participant withdrew consent: the record is kept but no longer processed.",
         ).response(request)
 
-    async def stale(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, VersionMismatch)
-        return ProblemError(
-            412,
-            "Precondition Failed",
-            f"The record changed: it is at version {exc.current}. Read it again.",
-            current_version=exc.current,
-        ).response(request)
-
     for kind, handler in (
         (ValidationFailed, validation),
         (AlreadyRegistered, duplicate),
-        (NotFound, not_found),
-        (Forbidden, forbidden),
         (ConsentWithdrawnError, withdrawn),
-        (VersionMismatch, stale),
     ):
         app.add_exception_handler(kind, handler)
 

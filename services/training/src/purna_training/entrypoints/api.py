@@ -35,7 +35,7 @@ from ..domain.enrollment import EnrollmentStatus, waitlist_position
 from ..domain.errors import NotEnrolledError, TrainingRuleError
 from ..domain.sessions import SessionStatus
 from ..service_layer import attendance, completion, enrollment, sessions
-from ..service_layer.errors import NotFoundError, UnknownProgrammeError
+from ..service_layer.errors import UnknownProgrammeError
 from ..service_layer.unit_of_work import TrainingUnitOfWork
 from ..settings import TrainingSettings
 from . import problems
@@ -566,7 +566,6 @@ def create_app(
         unit_of_work=build_unit_of_work(clock),
     )
     app.add_exception_handler(TrainingRuleError, problems.rule_problem_handler)
-    app.add_exception_handler(NotFoundError, problems.not_found_handler)
     app.add_exception_handler(UnknownProgrammeError, problems.unknown_programme_handler)
     return app
 
