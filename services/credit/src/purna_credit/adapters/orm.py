@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,21 +12,18 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from purna_shared.db import new_metadata
+from purna_shared.db import UtcDateTime, new_metadata
 
 MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 
@@ -34,26 +31,6 @@ metadata = new_metadata()
 
 _Money = BigInteger()
 _Rate = Numeric(5, 2, asdecimal=True)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """An aware UTC timestamp on both databases. SQLite keeps no offset and hands back naive
-    values; this stores UTC and hands back aware UTC (event payloads require aware times)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: store aware UTC timestamps")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
