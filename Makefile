@@ -4,7 +4,7 @@ VENV   := .venv
 UV     := $(VENV)/bin/uv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test test-unit lint format bench migrate schemas acl clean browser screenshots
+.PHONY: install run test test-unit lint format bench migrate schemas acl clean mutate browser screenshots
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: install browser lint  ## lint and types, then every test (unit, integratio
 
 test-unit: install
 	$(BIN)/pytest -m unit
+
+# Mutation testing of every services/*/src/*/domain module against the fast unit tier (minutes;
+# not part of `make test`). MODULES narrows it: make mutate MODULES="credit/allocation nik".
+MUTATE_WORKERS ?= 2
+mutate: install  ## mutation testing of the domain rules: score per module, survivors in var/mutation/report.md
+	$(BIN)/python tests/mutation/mutate.py --workers $(MUTATE_WORKERS) $(if $(MODULES),--modules $(MODULES))
 
 lint: install
 	$(BIN)/ruff check .
