@@ -79,8 +79,13 @@ def demo(
 ) -> None:
     """Run the demo campaign against services already running on ports 8001-8004."""
     from .demo import run_demo
+    from .services import CONSOLE
 
     run_demo(seed=seed)
+    console.print(
+        f"The same figures on Konsol Purna: http://127.0.0.1:{CONSOLE.port}/dasbor "
+        "(sign in as admin)"
+    )
 
 
 def main() -> None:

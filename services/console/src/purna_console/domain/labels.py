@@ -34,7 +34,13 @@ RELATION = {
     "saudara_kandung": "Saudara kandung",
     "lainnya": "Lainnya",
 }
-NIK_PURPOSE = {
+NIK_IMPORT_STATUS = {
+    "pending": "Menunggu",
+    "running": "Berjalan",
+    "completed": "Selesai",
+    "failed": "Gagal",
+}
+PURPOSE = {
     "identity_verification": "Verifikasi identitas",
     "record_correction": "Koreksi data",
     "kur_submission": "Pengajuan KUR ke bank",
@@ -59,6 +65,12 @@ APPLICATION_STATUS = {
     "rejected": "Ditolak",
     "disbursed": "Dicairkan",
     "expired": "Kedaluwarsa",
+}
+IMPORT_STATUS = {
+    "pending": "Menunggu",
+    "running": "Berjalan",
+    "completed": "Selesai",
+    "failed": "Gagal",
 }
 PURPOSE = {"modal_kerja": "Modal kerja", "investasi": "Investasi"}
 STAGE = {
