@@ -16,7 +16,9 @@ def migrate() -> None:
 
 def run(
     demo: bool = typer.Option(True, help="run the demo campaign once the services are up"),
-    data_dir: Path = typer.Option(Path("var"), help="embedded Redis data, SQLite files, logs"),
+    data_dir: Path = typer.Option(
+        Path("var"), envvar="DATA_DIR", help="embedded Redis data, SQLite files, logs"
+    ),
 ) -> None:
     """Start Redis (embedded unless REDIS_URL is set), migrate, start every api and worker,
     run the demo campaign, and keep serving until Ctrl-C."""

@@ -84,7 +84,10 @@ class System:
     ) -> None:
         self.data_dir = data_dir
         self.env = dict(os.environ) if env is None else env
-        self.ports = ports or {service.name: service.port for service in SERVICES}
+        # `<SERVICE>_HTTP_PORT` moves an api off its usual port (e.g. beside another run)
+        self.ports = ports or {
+            s.name: int(self.env.get(f"{s.env_prefix}HTTP_PORT") or s.port) for s in SERVICES
+        }
         self.redis: EmbeddedRedis | None = None
         #: user -> Redis URL: every service's own user, admin and subscriber (embedded Redis)
         self.redis_urls: dict[str, str] = {}
