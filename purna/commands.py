@@ -25,7 +25,7 @@ def run(
     from rich.console import Console
 
     from .runner import System, serve_forever
-    from .services import SERVICES
+    from .services import CONSOLE, SERVICES
 
     console = Console()
     system = System(data_dir)
@@ -45,6 +45,10 @@ def run(
             console.print(
                 f"  {service.name:<13} http://127.0.0.1:{system.ports[service.name]}/docs"
             )
+        console.print(
+            f"  [bold]{'console':<13} http://127.0.0.1:{system.ports[CONSOLE.name]}/[/]"
+            "  (Konsol Purna: sign in with a role)"
+        )
         console.print("Serving. Tokens: `purna token --role admin`. Press Ctrl-C to stop.")
         serve_forever(system)
     finally:

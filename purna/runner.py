@@ -26,7 +26,7 @@ from purna_shared.db import migrate
 
 from .embedded_redis import EmbeddedRedis
 from .local import ADMIN_USER, SUBSCRIBER_USER, LocalState, local_acl, local_passwords, remove_state
-from .services import SERVICES, Service
+from .services import CONSOLE, SERVICES, Service
 
 console = Console()
 
@@ -84,9 +84,11 @@ class System:
     ) -> None:
         self.data_dir = data_dir
         self.env = dict(os.environ) if env is None else env
-        # `<SERVICE>_HTTP_PORT` moves an api off its usual port (e.g. beside another run)
+        # The console is started only when it has a port (tests that don't need it leave it
+        # out); `<SERVICE>_HTTP_PORT` moves one off its usual port (e.g. beside another run).
         self.ports = ports or {
-            s.name: int(self.env.get(f"{s.env_prefix}HTTP_PORT") or s.port) for s in SERVICES
+            s.name: int(self.env.get(f"{s.env_prefix}HTTP_PORT") or s.port)
+            for s in (*SERVICES, CONSOLE)
         }
         self.redis: EmbeddedRedis | None = None
         #: user -> Redis URL: every service's own user, admin and subscriber (embedded Redis)
@@ -111,10 +113,6 @@ class System:
         )
         url = self.redis.start()
         self.redis_urls = {user: self.redis.url_for(user, passwords[user]) for user in users}
-        # Each service as its own ACL user (`<SERVICE>_REDIS_URL` wins over `REDIS_URL`).
-        for service in SERVICES:
-            self.env[f"{service.env_prefix}REDIS_URL"] = self.redis_urls[service.name]
-        self.env["REDIS_URL"] = url
         console.print(
             f"[bold]Redis[/]: embedded Valkey at 127.0.0.1:{self.redis.port} with ACL users "
             f"({acl_file}; `default` disabled), data in {self.redis.data_dir}"
@@ -149,6 +147,8 @@ class System:
         logs = self.data_dir / "log"
         for service in SERVICES:
             env = self.env | {f"{service.env_prefix}HTTP_PORT": str(self.ports[service.name])}
+            if self.redis is not None:  # each service as its own ACL user, knowing no other's
+                env["REDIS_URL"] = self.redis_urls[service.name]
             for kind, module in (("api", service.api_module), ("worker", service.worker_module)):
                 child = Child(
                     f"{service.name}-{kind}",
@@ -158,11 +158,35 @@ class System:
                 )
                 child.start()
                 self.children.append(child)
+        if CONSOLE.name in self.ports:
+            self.children.append(self._start_console(logs))
         console.print(f"started {len(self.children)} processes; logs in {logs}/")
+
+    def _start_console(self, logs: Path) -> Child:
+        env = self.env | {
+            f"{CONSOLE.env_prefix}HTTP_PORT": str(self.ports[CONSOLE.name]),
+            **{
+                f"{CONSOLE.env_prefix}{service.name.upper()}_URL": (
+                    f"http://127.0.0.1:{self.ports[service.name]}"
+                )
+                for service in SERVICES
+            },
+        }
+        # `purna run` is a development run: the console's development sign-in, unless the
+        # environment configures OpenID Connect.
+        if "CONSOLE_OIDC_ISSUER" not in env:
+            env.setdefault("CONSOLE_DEV_MODE", "true")
+        child = Child(
+            "console-web", [sys.executable, "-m", CONSOLE.api_module], env, logs / "console-web.log"
+        )
+        child.start()
+        return child
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         pending: list[Service] = list(SERVICES)
+        if CONSOLE.name in self.ports:
+            pending.append(CONSOLE)
         with httpx.Client(timeout=2) as client:
             while pending and time.monotonic() < deadline:
                 self.check_children()

@@ -14,7 +14,6 @@ import contextlib
 from typing import ClassVar
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.contracts.events import SessionCompleted
 from purna_shared.db import make_engine, make_sessionmaker
@@ -22,6 +21,7 @@ from purna_shared.messaging.broker import connect, make_broker
 from purna_shared.messaging.consumer import Delivery, EventConsumer
 from purna_shared.messaging.tables import metadata as inbox_metadata
 from purna_shared.settings import PurnaSettings
+from purna_shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 metadata = MetaData()
 completions = Table(
@@ -37,9 +37,9 @@ class DashboardSettings(PurnaSettings):
     database_url: str = "sqlite+aiosqlite:///dashboard.db"  # DATABASE_URL overrides it
 
 
-async def count_completions(session: AsyncSession, delivery: Delivery[SessionCompleted]) -> None:
+async def count_completions(uow: UnitOfWork, delivery: Delivery[SessionCompleted]) -> None:
     """Runs inside the inbox transaction: a redelivered event changes nothing."""
-    event = delivery.event
+    event, session = delivery.event, uow.session
     done = sum(1 for outcome in event.outcomes if outcome.completed)
     current = await session.scalar(
         select(completions.c.completed).where(completions.c.regency_code == event.regency_code)
@@ -66,7 +66,10 @@ async def main(settings: DashboardSettings | None = None) -> None:
         await conn.run_sync(metadata.create_all)
     broker = make_broker(settings)
     consumer = EventConsumer(
-        redis=await connect(broker), sessionmaker=make_sessionmaker(engine), settings=settings
+        redis=await connect(broker),
+        sessionmaker=make_sessionmaker(engine),
+        settings=settings,
+        unit_of_work=UnitOfWorkFactory(UnitOfWork, settings.service),
     )
     consumer.subscribe(SessionCompleted, count_completions)
     print(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from purna.services import SERVICES
+from purna.services import CONSOLE, SERVICES
 from purna_shared.net import free_port
 
 REPO = Path(__file__).parents[2]
@@ -172,7 +172,7 @@ def newcomer_env(data_dir: Path) -> dict[str, str]:
     env["PATH"] = f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}"  # uv, as installed
     # Beside the suite's other runs: its own data and ports (the README's defaults otherwise).
     env["DATA_DIR"] = str(data_dir)
-    for service in SERVICES:
+    for service in (*SERVICES, CONSOLE):
         env[f"{service.env_prefix}HTTP_PORT"] = str(free_port())
     return env
 

@@ -3,6 +3,7 @@ command that talks to Redis finds it by itself and says so."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,15 @@ from purna.services import SERVICES
 from purna_shared.contracts.events import ParticipantRegistered, SessionCompleted
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """The CLI puts the local system's addresses into its process environment; undo that."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture
@@ -45,10 +55,9 @@ def test_embedded_redis_runs_the_production_acl_users(local_system: System) -> N
     loaded = (local_system.data_dir / "redis" / "users.acl").read_text().splitlines()
     template = acl_template().splitlines()
     assert [line.split()[1] for line in loaded] == [line.split()[1] for line in template]
+    assert "REDIS_URL" not in local_system.env  # given to each service as its own user only
     for service in SERVICES:
-        env_url = local_system.env[f"{service.env_prefix}REDIS_URL"]
-        assert env_url == local_system.redis_urls[service.name]
-        assert env_url.startswith(f"redis://{service.name}:")
+        assert local_system.redis_urls[service.name].startswith(f"redis://{service.name}:")
         assert client(local_system, service.name).ping()
     registration = client(local_system, "registration")
     registration.xadd(ParticipantRegistered.stream(), {"id": "x"})
