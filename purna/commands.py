@@ -27,7 +27,7 @@ def run(
     from .runner import System, serve_forever
     from .services import CONSOLE, SERVICES
 
-    console = Console()
+    console = Console(soft_wrap=True)
     system = System(data_dir)
     try:
         system.start_redis()

@@ -28,7 +28,7 @@ from .embedded_redis import EmbeddedRedis
 from .local import ADMIN_USER, SUBSCRIBER_USER, LocalState, local_acl, local_passwords, remove_state
 from .services import CONSOLE, SERVICES, Service
 
-console = Console()
+console = Console(soft_wrap=True)  # a long path or URL stays on its line (copyable)
 
 
 @dataclass

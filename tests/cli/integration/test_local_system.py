@@ -106,3 +106,14 @@ def test_stop_removes_the_state(local_system: System) -> None:
     assert read_state(local_system.data_dir) is not None
     local_system.stop()
     assert not (local_system.data_dir / STATE_FILE).exists()
+
+
+def test_migrate_prints_one_line_per_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = tmp_path / ("a-long-folder-name-" * 4) / "var"  # longer than a terminal line
+    monkeypatch.setenv("COLUMNS", "60")
+    System(deep, env={"PATH": "/usr/bin:/bin"}).migrate()
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [s.name for s in SERVICES]
+    assert all(line.endswith(" migrated") for line in lines), lines

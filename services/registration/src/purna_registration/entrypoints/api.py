@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import re
 import tempfile
@@ -50,7 +51,7 @@ from ..service_layer.unit_of_work import RegistrationUnitOfWork
 from ..settings import RegistrationSettings
 from . import schemas as s
 
-VERSION = "1.0.0"
+VERSION = importlib.metadata.version("purna-registration")  # as the other services
 
 Writer = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 Reader = Annotated[Principal, Depends(require_read(Role.OPERATOR))]
@@ -673,7 +674,7 @@ def create_app(
     settings = settings or RegistrationSettings()
     app = create_service_app(
         settings,
-        title="Purna Registration",
+        title="Purna registration API",
         version=VERSION,
         description=(
             "Registration of PMI purna (returned migrant workers) and keluarga PMI (their "
