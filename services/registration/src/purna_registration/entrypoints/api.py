@@ -32,6 +32,7 @@ from ..adapters.spreadsheet import (
     SpreadsheetError,
     detect_format,
     template_csv,
+    template_guide_csv,
     template_xlsx,
 )
 from ..bootstrap import build_unit_of_work
@@ -562,16 +563,21 @@ async def upload_import(
 
 @imports_router.get(
     "/imports/template",
-    summary="The intake template: CSV header, or XLSX with a sheet explaining each column",
+    summary="The intake template: CSV header, its guide (format=csv-guide: which columns each "
+    "category requires, what they hold), or XLSX with the guide as a second sheet",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
 )
 async def import_template(
-    principal: Reader, file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv"
+    principal: Reader,
+    file_format: Annotated[Literal["csv", "csv-guide", "xlsx"], Query(alias="format")] = "csv",
 ) -> Response:
     if file_format == "xlsx":
         content = await asyncio.to_thread(template_xlsx)
         media, name = XLSX_MEDIA_TYPE, "purna-peserta.xlsx"
+    elif file_format == "csv-guide":
+        content = template_guide_csv()
+        media, name = "text/csv; charset=utf-8", "purna-peserta-petunjuk.csv"
     else:
         content, media, name = template_csv(), "text/csv; charset=utf-8", "purna-peserta.csv"
     return Response(
