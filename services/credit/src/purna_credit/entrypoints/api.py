@@ -409,7 +409,7 @@ def create_app(settings: CreditSettings | None = None, *, clock: Clock | None = 
     settings = settings or CreditSettings()
     app = create_service_app(
         settings,
-        title="Purna credit",
+        title="Purna credit API",
         version=__version__,
         description="KUR pre-qualification of training graduates, applications against the "
         "ministry's allocation, and bank decisions.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import re
 import tempfile
@@ -31,6 +32,7 @@ from ..adapters.spreadsheet import (
     SpreadsheetError,
     detect_format,
     template_csv,
+    template_guide_csv,
     template_xlsx,
 )
 from ..bootstrap import build_unit_of_work
@@ -47,7 +49,7 @@ from ..service_layer.unit_of_work import RegistrationUnitOfWork
 from ..settings import RegistrationSettings
 from . import schemas
 
-VERSION = "1.0.0"
+VERSION = importlib.metadata.version("purna-registration")  # as the other services
 
 Writer = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 Reader = Annotated[Principal, Depends(require_read(Role.OPERATOR))]
@@ -545,16 +547,21 @@ async def upload_import(
 
 @imports_router.get(
     "/imports/template",
-    summary="The intake template: CSV header, or XLSX with a sheet explaining each column",
+    summary="The intake template: CSV header, its guide (format=csv-guide: which columns each "
+    "category requires, what they hold), or XLSX with the guide as a second sheet",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
 )
 async def import_template(
-    principal: Reader, file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv"
+    principal: Reader,
+    file_format: Annotated[Literal["csv", "csv-guide", "xlsx"], Query(alias="format")] = "csv",
 ) -> Response:
     if file_format == "xlsx":
         content = await asyncio.to_thread(template_xlsx)
         media, name = XLSX_MEDIA_TYPE, "purna-peserta.xlsx"
+    elif file_format == "csv-guide":
+        content = template_guide_csv()
+        media, name = "text/csv; charset=utf-8", "purna-peserta-petunjuk.csv"
     else:
         content, media, name = template_csv(), "text/csv; charset=utf-8", "purna-peserta.csv"
     return Response(
@@ -657,7 +664,7 @@ def create_app(
     settings = settings or RegistrationSettings()
     app = create_service_app(
         settings,
-        title="Purna Registration",
+        title="Purna registration API",
         version=VERSION,
         description=(
             "Registration of PMI purna (returned migrant workers) and keluarga PMI (their "

@@ -554,7 +554,7 @@ def create_app(
     settings = settings or TrainingSettings()
     app = create_service_app(
         settings,
-        title="Purna training",
+        title="Purna training API",
         version=__version__,
         description="Training programmes, village sessions, enrolment with capacity and "
         "waitlist, attendance, completion and certificates (BP3MI).",
