@@ -40,7 +40,7 @@ NIK_IMPORT_STATUS = {
     "completed": "Selesai",
     "failed": "Gagal",
 }
-PURPOSE = {
+NIK_PURPOSE = {
     "identity_verification": "Verifikasi identitas",
     "record_correction": "Koreksi data",
     "kur_submission": "Pengajuan KUR ke bank",
