@@ -71,6 +71,12 @@ class PurnaSettings(BaseSettings):
     )
     reclaim_interval_ms: int = Field(5_000, ge=1)
     max_deliveries: int = Field(5, ge=1, description="deliveries before an entry is dead-lettered")
+    outage_backoff_initial_ms: int = Field(
+        200, ge=1, description="first wait before retrying deliveries held during an outage"
+    )
+    outage_backoff_max_ms: int = Field(
+        5000, ge=1, description="longest wait between probes of an unavailable dependency"
+    )
     relay_batch: int = Field(500, ge=1)
     relay_poll_ms: int = Field(
         1000, ge=10, description="relay fallback poll when no NOTIFY arrives"

@@ -231,6 +231,11 @@ def _health_router(readiness_timeout: float) -> APIRouter:
             _check(select_one, readiness_timeout),
         )
         checks = {"redis": redis_state, "database": database_state}
+        # e.g. a worker's consumer: outages it waits out, consumer groups it had to recreate
+        details = {
+            name: detail()
+            for name, detail in getattr(request.app.state, "readiness_details", {}).items()
+        }
         failed = [name for name, state in checks.items() if state != "ok"]
         if failed:
             raise ProblemError(
@@ -239,8 +244,9 @@ def _health_router(readiness_timeout: float) -> APIRouter:
                 f"Not ready: {', '.join(failed)} unreachable.",
                 headers={"Retry-After": "5"},
                 checks=checks,
+                **details,
             )
-        return JSONResponse({"status": "ok", "checks": checks})
+        return JSONResponse({"status": "ok", "checks": checks, **details})
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

@@ -9,6 +9,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,6 +18,7 @@ from ..db import make_engine, make_sessionmaker
 from ..settings import PurnaSettings
 from .broker import connect, make_broker
 from .consumer import EventConsumer
+from .health import ConsumerHealth, ConsumerHealthCollector
 from .outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -123,6 +125,12 @@ async def run_worker(resources: WorkerResources) -> None:
     await supervise(tasks)
 
 
+def expose_consumer_health(app: Any, health: ConsumerHealth) -> None:
+    """Show the consumer's state in the health app's ``/readyz`` and ``/metrics``."""
+    app.state.readiness_details = {"consumer": health.detail}
+    app.state.metrics_registry.register(ConsumerHealthCollector(health))
+
+
 async def _serve_health(resources: WorkerResources) -> None:
     import uvicorn
 
@@ -139,6 +147,7 @@ async def _serve_health(resources: WorkerResources) -> None:
         version="1",
         lifespan_resources=same_resources,
     )
+    expose_consumer_health(app, resources.consumer.health)
     config = uvicorn.Config(
         app,
         host=settings.http_host,
