@@ -20,6 +20,7 @@ from .broker import connect, make_broker
 from .consumer import EventConsumer
 from .health import ConsumerHealth, ConsumerHealthCollector
 from .outbox import OutboxRelay
+from .retention import RetentionSweeper
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,8 @@ async def supervise(tasks: Sequence[Callable[[], Awaitable[None]]]) -> None:
 async def run_worker(resources: WorkerResources) -> None:
     """Consume, relay and run the service's extra loops until stopped; serve health and
     metrics too when ``worker_http_port`` is set (probes and Prometheus need them)."""
-    tasks = [resources.relay.run, *resources.extra_tasks]
+    sweeper = RetentionSweeper(resources.sessionmaker, resources.settings)
+    tasks = [resources.relay.run, sweeper.run, *resources.extra_tasks]
     if resources.consumer.streams:  # a service may subscribe to nothing (registration in v1)
         tasks.append(resources.consumer.run)
     if resources.settings.worker_http_port is not None:
