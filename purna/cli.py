@@ -12,6 +12,7 @@ from purna_registration.entrypoints.cli import import_command
 from purna_shared.cli import app as shared_app
 
 from .deploy import deploy_app
+from .recovery import outbox_app  # also adds `purna dlq restore`
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,6 +27,7 @@ for group in shared_app.registered_groups:
 for command in shared_app.registered_commands:
     app.registered_commands.append(command)
 app.add_typer(deploy_app, name="deploy")
+app.add_typer(outbox_app, name="outbox")
 # bulk intake through the registration API: `purna import FILE --office NTB`
 app.command("import")(import_command)
 
