@@ -115,7 +115,7 @@ class ThrowawayPostgres:
                 os.chown(signal_file, user.pw_uid, user.pw_gid)
         options = (
             f"-p {self.port} -k {self._base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            f"-c full_page_writes=off -c max_connections=60 "
+            f"-c full_page_writes=off -c max_connections=200 "
             f"-c hot_standby={'on' if accepting else 'off'}"
         )
         self._run(
