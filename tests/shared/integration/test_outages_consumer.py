@@ -38,6 +38,7 @@ from purna_shared.testing.probe import (
     create_tables,
     effect_counts,
     install_probe_handler,
+    probe_unit_of_work,
 )
 from purna_shared.testing.servers import ThrowawayPostgres, ThrowawayRedis
 from purna_shared.testing.waiting import until
@@ -112,6 +113,7 @@ async def test_a_database_outage_beyond_the_dead_letter_threshold_leaves_no_dead
             redis=redis_client,
             sessionmaker=sessionmaker,
             settings=settings.model_copy(update={"consumer_name": name}),
+            unit_of_work=probe_unit_of_work(),
         )
         for name in ("replica-a", "replica-b")
     ]
@@ -167,7 +169,12 @@ async def test_a_consumer_whose_group_and_stream_vanish_recreates_them_and_says_
     await create_tables(engine)
     redis = Redis.from_url(private_redis.url)
     settings = fast_settings(redis_url=private_redis.url, database_url=url)
-    consumer = EventConsumer(redis=redis, sessionmaker=make_sessionmaker(engine), settings=settings)
+    consumer = EventConsumer(
+        redis=redis,
+        sessionmaker=make_sessionmaker(engine),
+        settings=settings,
+        unit_of_work=probe_unit_of_work(),
+    )
     install_probe_handler(consumer)
     stream = ProbeEvent.stream()
 

@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..context import current_request_id
 from ..outages import RETRY_AFTER_SECONDS, is_outage
-from .context import current_request_id
 
 log = logging.getLogger(__name__)
 
