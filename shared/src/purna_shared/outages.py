@@ -132,5 +132,25 @@ def is_outage(exc: BaseException) -> bool:
     return any(_one_is_unavailable(e) for e in _causes(exc))
 
 
+#: SQLSTATEs of a value the database cannot hold: numeric out of range, datetime overflow,
+#: invalid datetime format, out-of-range interval
+_PG_OUT_OF_RANGE = frozenset({"22003", "22008", "22007", "22015"})
+
+
+def is_out_of_range(exc: BaseException) -> bool:
+    """Whether ``exc`` (or anything it wraps) is a value too large or too far to compute or
+    store: a huge integer, a date past year 9999 after arithmetic. Reached from a request it is
+    the request's fault (a 422), not a bug of the service (a 500)."""
+    for e in _causes(exc):
+        if isinstance(e, OverflowError):
+            return True
+        sqlstate = getattr(e, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate in _PG_OUT_OF_RANGE:
+            return True
+        if type(e).__name__ in ("NumericValueOutOfRangeError", "DatetimeFieldOverflowError"):
+            return True
+    return False
+
+
 #: what an API answers in ``Retry-After`` while a dependency is unavailable (seconds)
 RETRY_AFTER_SECONDS = 2

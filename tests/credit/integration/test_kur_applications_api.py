@@ -103,6 +103,12 @@ async def test_life_cycle_schedule_quota_and_events(credit_world: Any) -> None:
         ).json()
         installments = schedule["installments"]
         assert len(installments) == 36
+        for far in ("9999-12-31", "0001-01-01"):  # used to be a 500 (date overflow)
+            response = await bri.get(
+                f"/applications/{app['id']}/schedule", params={"start_date": far}
+            )
+            assert response.status_code == 422, response.text
+            assert response.json()["errors"][0]["field"] == "start_date"
         assert installments[0] == {
             "n": 1,
             "due_date": "2027-01-01",

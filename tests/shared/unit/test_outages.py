@@ -9,7 +9,8 @@ import pytest
 import redis.exceptions
 import sqlalchemy.exc
 
-from purna_shared.outages import is_outage
+from purna_shared.http.problems import unexpected_error_problem
+from purna_shared.outages import is_out_of_range, is_outage
 
 pytestmark = pytest.mark.unit
 
@@ -79,3 +80,24 @@ def test_constraint_violations_are_not_outages() -> None:
     exc = asyncpg.UniqueViolationError("duplicate key value violates unique constraint")
     assert not is_outage(_wrapped(exc))
     assert not is_outage(sqlalchemy.exc.IntegrityError("INSERT", None, exc))
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        OverflowError("date value out of range"),
+        OverflowError("Python int too large to convert to SQLite INTEGER"),
+        asyncpg.NumericValueOutOfRangeError("bigint out of range"),
+        asyncpg.DatetimeFieldOverflowError("date/time field value out of range"),
+    ],
+)
+def test_values_out_of_range_are_the_requests_fault(exc: BaseException) -> None:
+    assert is_out_of_range(_wrapped(exc))
+    problem = unexpected_error_problem(_wrapped(exc))
+    assert problem.status == 422
+    assert "out of range" not in (problem.detail or "")  # the value and error are not echoed
+
+
+def test_other_errors_are_not_out_of_range() -> None:
+    assert not is_out_of_range(ValueError("x"))
+    assert unexpected_error_problem(ValueError("x")).status == 500

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..context import current_request_id
-from ..outages import RETRY_AFTER_SECONDS, is_outage
+from ..outages import RETRY_AFTER_SECONDS, is_out_of_range, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -185,13 +185,22 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
 def unexpected_error_problem(exc: BaseException) -> ProblemError:
     """The answer to an exception nobody mapped: 503 with ``Retry-After`` when a dependency is
     unavailable, starting, failing over or saturated (see :mod:`purna_shared.outages`), so
-    clients retry; 500 for everything else."""
+    clients retry; 422 when a value of the request overflowed a computation or a column; 500
+    for everything else."""
     if is_outage(exc):
         return ProblemError(
             503,
             "Service Unavailable",
             "A service this request needs is unavailable or busy; retry shortly.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if is_out_of_range(exc):
+        # e.g. an offset past PostgreSQL's bigint, a date near 9999-12-31 plus a term: the
+        # request's values, not the service, are at fault; which value is not echoed back
+        return ProblemError(
+            422,
+            "Unprocessable Content",
+            "A number or date in the request is outside the range this service can handle.",
         )
     return internal_error_problem()
 
