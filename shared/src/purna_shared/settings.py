@@ -112,6 +112,9 @@ class PurnaSettings(BaseSettings):
     log_json: bool = True
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    http_max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="largest JSON request body an API reads (413 above)"
+    )
     worker_http_port: int | None = Field(
         None, description="when set, the worker serves /livez, /readyz and /metrics on this port"
     )

@@ -49,6 +49,7 @@ from ..db import make_engine, make_sessionmaker
 from ..settings import PurnaSettings
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .auth import TokenVerifier
+from .limits import BodyLimitMiddleware
 from .problems import (
     PROBLEM_JSON,
     ProblemError,
@@ -325,6 +326,9 @@ def create_service_app(
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     app.state.metrics_registry = registry  # services may register their own metrics here
+    # inside the request middleware (added first: Starlette wraps the last added outermost):
+    # refuses an oversized body before a route parses it (413, see .limits)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(
         RequestMiddleware, metrics=HttpMetrics(registry, service=settings.service, version=version)
     )
