@@ -65,7 +65,8 @@ def test_a_header_missing_columns_or_with_unknown_ones_is_refused_saying_which()
         normalise_header(["nik", "full_name", "emial", "nik"])
     message = str(caught.value)
     assert message.startswith("missing required column(s): gender, birth_date, marital_status")
-    assert "unknown column(s): emial" in message
+    assert "unknown column(s): column 3 (did you mean email?)" in message
+    assert "emial" not in message
     assert "repeated column(s): nik" in message
     assert message.endswith("Download the template from GET /imports/template.")
 
@@ -150,3 +151,16 @@ def test_spreadsheet_cells_keep_every_digit() -> None:
 
 def test_duplicate_messages() -> None:
     assert duplicate_in_file(12) == "repeats the NIK of row 12 in this file; registered once"
+
+
+def test_a_file_without_its_header_row_gets_no_cell_value_back() -> None:
+    # issue 15, item 4: the first data row taken for a header must not be echoed
+    cells = ["5202064107900003", "Baiq Nurul Aini", "P", "01/07/1990", "kawin", "081234567890"]
+    with pytest.raises(HeaderError) as caught:
+        normalise_header(cells)
+    message = str(caught.value)
+    for cell in cells:
+        if len(cell) > 1:  # "P" is in every English word
+            assert cell.lower().replace(" ", "_") not in message.lower()
+    assert "unknown column(s): column 1, column 2" in message
+    assert "the first row looks like data" in message

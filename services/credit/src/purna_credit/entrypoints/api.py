@@ -171,6 +171,7 @@ async def list_prequalifications(
                 participant_id=participant_id,
                 result=result,
                 reviewed=reviewed,
+                bank=bank_scope(principal),
             ),
             limit=limit,
             offset=offset,
@@ -191,7 +192,8 @@ async def get_prequalification(
 ) -> PrequalificationOut:
     async with sessions() as session:
         return PrequalificationOut.of(
-            await prequalifications.get(session, prequalification_id), rules
+            await prequalifications.get(session, prequalification_id, bank=bank_scope(principal)),
+            rules,
         )
 
 

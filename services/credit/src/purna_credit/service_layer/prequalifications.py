@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..adapters.orm import Prequalification
+from ..adapters.orm import Application, Prequalification
 from ..domain.prequalification import (
     Result,
     ReviewDecision,
@@ -27,12 +28,23 @@ class PrequalificationFilter:
     participant_id: str | None = None
     result: Result | None = None
     reviewed: bool | None = None
+    #: a bank user's bank: only participants who applied to that bank (None: every one)
+    bank: str | None = None
+
+
+def _applicants_of(bank: str) -> Any:
+    """Participants with an application to ``bank``: all a bank may know of (its applicants)."""
+    return Prequalification.participant_id.in_(
+        select(Application.participant_id).where(Application.bank == bank)
+    )
 
 
 async def list_prequalifications(
     session: AsyncSession, filters: PrequalificationFilter, *, limit: int, offset: int
 ) -> tuple[list[Prequalification], int]:
     conditions = []
+    if filters.bank is not None:
+        conditions.append(_applicants_of(filters.bank))
     if filters.session_id is not None:
         conditions.append(Prequalification.session_id == filters.session_id)
     if filters.participant_id is not None:
@@ -58,8 +70,15 @@ async def list_prequalifications(
     return list(items), int(total or 0)
 
 
-async def get(session: AsyncSession, prequalification_id: str) -> Prequalification:
-    found = await session.get(Prequalification, prequalification_id)
+async def get(
+    session: AsyncSession, prequalification_id: str, *, bank: str | None = None
+) -> Prequalification:
+    """One pre-qualification; for a bank (``bank``) only one of its applicants', else it
+    answers as if it did not exist."""
+    query = select(Prequalification).where(Prequalification.id == prequalification_id)
+    if bank is not None:
+        query = query.where(_applicants_of(bank))
+    found = await session.scalar(query)
     if found is None:
         raise NotFoundError(f"no pre-qualification {prequalification_id}")
     return found
