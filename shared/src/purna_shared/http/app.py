@@ -56,6 +56,7 @@ from .problems import (
     problem_responses,
     unexpected_error_problem,
 )
+from .security import SecurityMiddleware
 
 log = logging.getLogger("purna_shared.http")
 
@@ -312,6 +313,8 @@ def create_service_app(
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     app.state.metrics_registry = registry  # services may register their own metrics here
+    # Inside RequestMiddleware (added after it, so outermost): its answers get ids and a log line.
+    app.add_middleware(SecurityMiddleware)
     app.add_middleware(
         RequestMiddleware, metrics=HttpMetrics(registry, service=settings.service, version=version)
     )
