@@ -300,7 +300,10 @@ def duplicate_in_file(first_row: int) -> str:
     return f"repeats the NIK of row {first_row} in this file; registered once"
 
 
-def already_registered(participant_id: str) -> str:
+def already_registered(participant_id: str | None) -> str:
+    """``participant_id`` None: registered by another office, which is all the report says."""
+    if participant_id is None:
+        return "is already registered by another office; that office can transfer the participant"
     return f"is already registered (participant {participant_id})"
 
 

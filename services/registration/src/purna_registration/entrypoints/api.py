@@ -29,6 +29,7 @@ from purna_shared.http.idempotency import (
 )
 from purna_shared.http.pagination import Limit, Offset, Page
 from purna_shared.http.problems import ProblemError, problem_responses
+from purna_shared.http.ratelimit import RateLimiter
 
 from ..adapters.nik_vault import NikVault
 from ..adapters.repository import ParticipantFilter, list_participants
@@ -73,6 +74,18 @@ def _vault(request: Request) -> NikVault:
 def _clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
+
+
+def _nik_lookups(request: Request) -> RateLimiter:
+    """The per-user budget of NIK lookups, kept in Redis so every API replica shares it."""
+    settings: RegistrationSettings = request.app.state.settings
+    return RateLimiter(
+        request.app.state.redis,
+        name="nik-lookup",
+        limit=settings.nik_lookup_limit,
+        window_seconds=settings.nik_lookup_window_seconds,
+        key_prefix=settings.stream_prefix,
+    )
 
 
 def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -136,6 +149,13 @@ def _install_domain_errors(app: FastAPI) -> None:
 
     async def duplicate(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AlreadyRegistered)
+        if exc.participant_id is None:  # another office's participant: no id, office or name
+            return ProblemError(
+                409,
+                "Already registered",
+                "A participant with this NIK is already registered by another office; no "
+                "second record was made. That office can transfer the participant.",
+            ).response(request)
         return ProblemError(
             409,
             "Already registered",
@@ -227,7 +247,7 @@ def _registration_form(body: s.RegisterParticipant, office: str) -> Registration
     status_code=201,
     response_model=s.ParticipantOut,
     summary="Register a PMI purna or keluarga PMI (once per NIK)",
-    responses=problem_responses(409),
+    responses=problem_responses(409, 429),
 )
 async def register_participant(
     body: s.RegisterParticipant, principal: Writer, idem: Idempotent, request: Request
@@ -242,7 +262,12 @@ async def register_participant(
         )
         return 201, s.ParticipantOut.of(p).model_dump(mode="json")
 
-    response = await idem.run(work)
+    try:
+        response = await idem.run(work)
+    except AlreadyRegistered:
+        # A refused duplicate answers "this NIK is registered" like a lookup: same budget.
+        await _nik_lookups(request).hit(principal.subject)
+        raise
     if response.status_code == 201:
         body_id = json.loads(bytes(response.body))["id"]
         response.headers["Location"] = f"/participants/{body_id}"
@@ -290,19 +315,17 @@ async def list_participants_route(
 @participants_router.post(
     "/participants/lookup",
     response_model=s.NikLookupResult,
+    responses=problem_responses(429),
     summary="Is this NIK registered? (the NIK travels in the body, never in a URL)",
 )
 async def lookup_nik(body: s.NikLookup, principal: Writer, request: Request) -> s.NikLookupResult:
-    digest = participants.nik_digest_for_search(body.nik, _vault(request))
+    await _nik_lookups(request).hit(principal.subject)
+    actor = _actor(principal, request)
 
     async def work(session: AsyncSession) -> s.NikLookupResult:
-        items, _ = await list_participants(
-            session, ParticipantFilter(nik_digest=digest), limit=1, offset=0
-        )
-        if not items:
-            return s.NikLookupResult(registered=False)
+        found = await participants.lookup(session, body.nik, actor, vault=_vault(request))
         return s.NikLookupResult(
-            registered=True, participant_id=items[0].id, office=items[0].office
+            registered=found.registered, participant_id=found.participant_id, office=found.office
         )
 
     result: s.NikLookupResult = await _in_transaction(request, work)
@@ -662,7 +685,8 @@ async def read_audit_log(
     limit: Limit = 50,
     offset: Offset = 0,
     participant_id: Annotated[str | None, Query(max_length=64)] = None,
-    action: Literal["nik_read", "registered", "updated", "consent_withdrawn"] | None = None,
+    action: Literal["nik_read", "nik_lookup", "registered", "updated", "consent_withdrawn"]
+    | None = None,
 ) -> Page[s.AuditEntry]:
     async def work(session: AsyncSession) -> Page[s.AuditEntry]:
         entries, total = await audit.read_log(

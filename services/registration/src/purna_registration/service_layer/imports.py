@@ -149,12 +149,9 @@ async def create_job(
     """Store the upload and a pending job in the caller's transaction."""
     if campaign_id is not None:
         campaign = await repo.get_campaign(session, campaign_id)
-        if campaign is None:
+        # Another office's campaign is answered like a missing one (its office is not ours).
+        if campaign is None or campaign.office != office:
             raise ValidationFailed.single("campaign_id", "no campaign has this id")
-        if campaign.office != office:
-            raise ValidationFailed.single(
-                "campaign_id", f"the campaign belongs to office {campaign.office}, not {office}"
-            )
     job_id = new_id()
     values = {
         "id": job_id,
@@ -572,13 +569,14 @@ class ImportRunner:
                         )
                     )
                 else:
+                    # The id only for the job's own office (an admin's job names its office).
+                    known = found.office.casefold() == job.office.casefold()
+                    shown = found.participant_id if known else None
                     errors.append(
                         (
-                            RowError(
-                                candidate.row, "nik", already_registered(found.participant_id)
-                            ),
+                            RowError(candidate.row, "nik", already_registered(shown)),
                             "already_registered",
-                            found.participant_id,
+                            shown,
                         )
                     )
             await outbox.add_envelopes(

@@ -13,7 +13,7 @@ from purna_shared.messaging.outbox import Outbox
 
 from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
-from ..domain.access import OFFICE_WIDE_ROLES, may_read_nik
+from ..domain.access import OFFICE_WIDE_ROLES, may_know_participant, may_read_nik
 from ..domain.errors import ValidationFailed
 from ..domain.nik import NikError, parse_nik
 from ..domain.participant import (
@@ -31,11 +31,22 @@ outbox = Outbox(SERVICE)
 
 
 class AlreadyRegistered(Exception):  # noqa: N818 - a fact, not a failure
-    """The NIK belongs to a registered participant; no second record was made."""
+    """The NIK belongs to a registered participant; no second record was made.
 
-    def __init__(self, participant_id: str) -> None:
+    ``participant_id`` is None when the participant belongs to an office the actor may not
+    know of: the answer then says only that the NIK is taken."""
+
+    def __init__(self, participant_id: str | None) -> None:
         super().__init__(participant_id)
         self.participant_id = participant_id
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    registered: bool
+    #: None unless the actor may know the participant (same office, or an office-wide role)
+    participant_id: str | None = None
+    office: str | None = None
 
 
 class NotFound(Exception):  # noqa: N818
@@ -79,10 +90,9 @@ async def check_campaign(session: AsyncSession, registration: Registration) -> N
     if campaign is None:
         raise ValidationFailed.single("campaign_id", "no campaign has this id")
     if campaign.office != registration.office:
-        raise ValidationFailed.single(
-            "campaign_id",
-            f"the campaign belongs to office {campaign.office}, not {registration.office}",
-        )
+        # Another office's campaign is answered like a missing one: its existence and office
+        # are not the operator's to learn.
+        raise ValidationFailed.single("campaign_id", "no campaign has this id")
 
 
 async def register(
@@ -106,8 +116,9 @@ async def register(
         registered_by=actor.subject,
     )
     if not await repo.insert_unless_registered(session, [row]):
-        existing = await repo.find_by_digests(session, [digest])
-        raise AlreadyRegistered(existing[digest].participant_id)
+        found = (await repo.find_by_digests(session, [digest]))[digest]
+        known = may_know_participant(actor.roles, actor.office, found.office)
+        raise AlreadyRegistered(found.participant_id if known else None)
     for event in events.integration_events(participant):
         await outbox.add(session, event, correlation_id=actor.request_id)
     await audit.record(session, actor, "registered", [participant.id])
@@ -115,11 +126,29 @@ async def register(
 
 
 def _ensure_scope(participant: Participant, actor: Actor) -> None:
-    if actor.roles & OFFICE_WIDE_ROLES:
-        return
-    if actor.office is None or actor.office.casefold() != participant.office.casefold():
+    if not may_know_participant(actor.roles, actor.office, participant.office):
         # Another office's participant: answer as if it did not exist.
         raise NotFound(participant.id)
+
+
+async def lookup(session: AsyncSession, nik: str, actor: Actor, *, vault: NikVault) -> LookupResult:
+    """Whether a NIK is registered, and to whom when the actor may know. Every lookup is
+    audited, hit or miss (who asked, when, and what it found; never the NIK)."""
+    digest = nik_digest_for_search(nik, vault)
+    found = (await repo.find_by_digests(session, [digest])).get(digest)
+    known = found is not None and may_know_participant(actor.roles, actor.office, found.office)
+    await audit.record(
+        session,
+        actor,
+        "nik_lookup",
+        [found.participant_id if known and found is not None else None],
+        detail={"registered": found is not None, "disclosed": known},
+    )
+    if found is None:
+        return LookupResult(registered=False)
+    if not known:
+        return LookupResult(registered=True)
+    return LookupResult(registered=True, participant_id=found.participant_id, office=found.office)
 
 
 async def load(
