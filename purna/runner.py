@@ -81,6 +81,9 @@ class System:
     ) -> None:
         self.data_dir = data_dir
         self.env = dict(os.environ) if env is None else env
+        # The local run is development: its services may use the published development
+        # secrets (outside it they refuse to start; purna_shared.secrets).
+        self.env.setdefault("DEV_MODE", "true")
         self.ports = ports or {service.name: service.port for service in SERVICES}
         self.redis: EmbeddedRedis | None = None
         self.children: list[Child] = []

@@ -49,3 +49,9 @@ class RegistrationSettings(PurnaSettings):
         ge=1000,
         description="a job whose worker has not reported for this long is taken over",
     )
+
+    def development_secrets(self) -> list[str]:
+        found = super().development_secrets()
+        if self.nik_secret == DEFAULT_DEV_NIK_SECRET:
+            found.append("nik_secret")
+        return found

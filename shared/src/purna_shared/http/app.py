@@ -332,8 +332,10 @@ def serve(app: FastAPI, settings: PurnaSettings) -> None:
     import uvicorn
 
     from ..logging import configure_logging
+    from ..secrets import ensure_no_development_secrets
 
     configure_logging(settings)
+    ensure_no_development_secrets(settings)
     uvicorn.run(
         app,
         host=settings.http_host,

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..db import make_engine, make_sessionmaker
+from ..secrets import ensure_no_development_secrets
 from ..settings import PurnaSettings
 from .broker import connect, make_broker
 from .consumer import EventConsumer
@@ -62,7 +63,9 @@ class WorkerResources:
 async def open_worker(
     settings: PurnaSettings, *, group: str | None = None
 ) -> AsyncIterator[WorkerResources]:
-    """Open the database and Redis for a worker and build its consumer and relay."""
+    """Open the database and Redis for a worker and build its consumer and relay (refused
+    with a development secret outside development mode)."""
+    ensure_no_development_secrets(settings)
     broker = make_broker(settings)
     redis = await connect(broker)
     # No pre-ping: on asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) before every

@@ -40,7 +40,6 @@ from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
 from ..adapters.orm import import_file_chunks, import_jobs, import_row_errors
 from ..adapters.spreadsheet import FileFormat, SpreadsheetError, open_rows, xlsx_row_estimate
-from ..domain.errors import ValidationFailed
 from ..domain.imports import (
     HeaderError,
     RowError,
@@ -54,7 +53,15 @@ from ..domain.participant import Participant, Registration
 from ..settings import RegistrationSettings
 from . import audit, events
 from .actor import Actor
-from .participants import SERVICE, Clock, NotFound, listing_office, new_id, outbox
+from .participants import (
+    SERVICE,
+    Clock,
+    NotFound,
+    check_campaign,
+    listing_office,
+    new_id,
+    outbox,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +154,7 @@ async def create_job(
     clock: Clock,
 ) -> ImportJob:
     """Store the upload and a pending job in the caller's transaction."""
-    if campaign_id is not None:
-        campaign = await repo.get_campaign(session, campaign_id)
-        # Another office's campaign is answered like a missing one (its office is not ours).
-        if campaign is None or campaign.office != office:
-            raise ValidationFailed.single("campaign_id", "no campaign has this id")
+    await check_campaign(session, campaign_id, office, actor)
     job_id = new_id()
     values = {
         "id": job_id,

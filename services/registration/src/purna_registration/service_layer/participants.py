@@ -19,7 +19,6 @@ from ..domain.nik import NikError, parse_nik
 from ..domain.participant import (
     Participant,
     ParticipantChanges,
-    Registration,
     RegistrationForm,
     validate_registration,
 )
@@ -83,16 +82,20 @@ class Clock:
         return (self.now() + timedelta(hours=8)).date()
 
 
-async def check_campaign(session: AsyncSession, registration: Registration) -> None:
-    if registration.campaign_id is None:
+async def check_campaign(
+    session: AsyncSession, campaign_id: str | None, office: str, actor: Actor
+) -> None:
+    """The campaign exists and belongs to ``office``. A campaign the actor may not know of
+    (another office's, for an operator) is answered like a missing one."""
+    if campaign_id is None:
         return
-    campaign = await repo.get_campaign(session, registration.campaign_id)
-    if campaign is None:
+    campaign = await repo.get_campaign(session, campaign_id)
+    if campaign is None or not may_know_participant(actor.roles, actor.office, campaign.office):
         raise ValidationFailed.single("campaign_id", "no campaign has this id")
-    if campaign.office != registration.office:
-        # Another office's campaign is answered like a missing one: its existence and office
-        # are not the operator's to learn.
-        raise ValidationFailed.single("campaign_id", "no campaign has this id")
+    if campaign.office != office:
+        raise ValidationFailed.single(
+            "campaign_id", f"the campaign belongs to office {campaign.office}, not {office}"
+        )
 
 
 async def register(
@@ -106,7 +109,7 @@ async def register(
     """Register a person once. Raises :class:`ValidationFailed` (every broken rule) or
     :class:`AlreadyRegistered` (with the existing participant's id)."""
     registration = validate_registration(form, today=clock.today())
-    await check_campaign(session, registration)
+    await check_campaign(session, registration.campaign_id, registration.office, actor)
     participant = Participant.register(registration, participant_id=new_id(), now=clock.now())
     digest = vault.digest(registration.nik.value)
     row = repo.participant_values(
