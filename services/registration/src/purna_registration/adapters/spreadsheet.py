@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
+from purna_shared.export import SafeCsvWriter, neutralise_row
+
 from ..domain.imports import COLUMNS, cell_text
 
 FileFormat = Literal["csv", "xlsx"]
@@ -127,7 +129,7 @@ def xlsx_row_estimate(path: Path) -> int | None:
 def template_csv() -> bytes:
     """The template: header row only, UTF-8 with a BOM so Excel reads it as UTF-8."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([c.name for c in COLUMNS])
+    SafeCsvWriter(buffer).writerow([c.name for c in COLUMNS])
     return codecs.BOM_UTF8 + buffer.getvalue().encode()
 
 
@@ -140,7 +142,7 @@ def template_xlsx() -> bytes:
     data = workbook.active
     assert data is not None
     data.title = "peserta"
-    data.append([c.name for c in COLUMNS])
+    data.append(neutralise_row(c.name for c in COLUMNS))
     for cell in data[1]:
         cell.font = Font(bold=True)
         cell.number_format = "@"  # text: keeps NIK and phone digits (and leading zeros)
@@ -150,12 +152,14 @@ def template_xlsx() -> bytes:
     guide.append(["column", "required", "description", "example"])
     for column in COLUMNS:
         guide.append(
-            [
-                column.name,
-                "ya" if column.required else "tidak",
-                column.description,
-                column.example,
-            ]
+            neutralise_row(
+                [
+                    column.name,
+                    "ya" if column.required else "tidak",
+                    column.description,
+                    column.example,
+                ]
+            )
         )
     out = io.BytesIO()
     workbook.save(out)
