@@ -14,10 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.contracts.base import IntegrationEvent
-from purna_shared.contracts.envelope import Envelope, new_event_id
+from purna_shared.contracts.envelope import new_event_id
 from purna_shared.contracts.events import (
     ConsentWithdrawn,
     EnrollmentCancelled,
@@ -28,13 +27,12 @@ from purna_shared.contracts.events import (
     SessionScheduled,
 )
 from purna_shared.messaging.consumer import Retry
-from purna_shared.messaging.outbox import Outbox
 
 from ..adapters import repository as repo
-from ..domain.clock import Clock
 from ..domain.messages import PlanningContext, plan
 from ..domain.model import Contact, ContactField
 from ..domain.schedule import QuietHours, ReminderRule
+from .unit_of_work import NotificationUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +41,20 @@ ENROLMENT_TEMPLATES = ("participant-enrolled", "participant-waitlisted", "sessio
 
 
 @dataclass(frozen=True, slots=True)
-class Scheduling:
-    """What the handlers need besides the database session."""
+class MessagePolicy:
+    """When messages may go out: quiet hours per channel and the reminder rule."""
 
-    clock: Clock
     quiet_hours: QuietHours
     reminder: ReminderRule
-    outbox: Outbox
 
 
 # -- the contact read model ---------------------------------------------------------------------
 
 
 async def record_registration(
-    session: AsyncSession, event: ParticipantRegistered, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: ParticipantRegistered, policy: MessagePolicy
 ) -> None:
+    session = uow.session
     contact = await repo.get_contact(session, event.participant_id) or Contact(event.participant_id)
     contact.register(
         version=event.version,
@@ -68,13 +65,14 @@ async def record_registration(
         email=event.email,
         channels=frozenset(event.consent.channels),
     )
-    await repo.save_contact(session, contact, deps.clock.now())
-    await schedule_messages(session, event, cause, deps)
+    await repo.save_contact(session, contact, uow.now)
+    await schedule_messages(uow, event, policy)
 
 
 async def record_update(
-    session: AsyncSession, event: ParticipantUpdated, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: ParticipantUpdated, policy: MessagePolicy
 ) -> None:
+    session = uow.session
     contact = await repo.get_contact(session, event.participant_id)
     if contact is None:
         raise Retry(f"participant {event.participant_id} not registered yet")
@@ -91,34 +89,36 @@ async def record_update(
             changes["consent"] = frozenset(event.consent.channels) if granted else frozenset()
         # address and marital status do not change how we reach someone
     contact.update(version=event.version, changes=changes)
-    await repo.save_contact(session, contact, deps.clock.now())
+    await repo.save_contact(session, contact, uow.now)
     # A channel whose consent was taken back is refused by the dispatcher before sending.
 
 
 async def withdraw_consent(
-    session: AsyncSession, event: ConsentWithdrawn, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: ConsentWithdrawn, policy: MessagePolicy
 ) -> None:
     """Withdrawal stops every message, including those already scheduled. It may overtake the
     registration itself: the contact is then created withdrawn, and stays so."""
-    now = deps.clock.now()
+    session = uow.session
+    now = uow.now
     contact = await repo.get_contact(session, event.participant_id) or Contact(event.participant_id)
     contact.withdraw(version=event.version, at=event.withdrawn_at)
     await repo.save_contact(session, contact, now)
     stopped = await repo.cancel_scheduled(
         session, reason="consent withdrawn", now=now, participant_id=event.participant_id
     )
-    await emit_failed(session, stopped, deps.outbox, cause=cause, now=now)
+    await emit_failed(uow, stopped)
 
 
 # -- training sessions ---------------------------------------------------------------------------
 
 
 async def record_session(
-    session: AsyncSession, event: SessionScheduled, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: SessionScheduled, policy: MessagePolicy
 ) -> None:
     """Keep the session's dates; when they changed, move its pending reminders and correct
     what its scheduled messages say."""
-    now = deps.clock.now()
+    session = uow.session
+    now = uow.now
     dates = repo.SessionDates(event.start_date, event.end_date, event.venue)
     previous = await repo.get_session_dates(session, event.session_id)
     if not await repo.record_session(session, event.session_id, dates, event.scheduled_at):
@@ -135,26 +135,27 @@ async def record_session(
             context["tempat"] = dates.venue
         scheduled_for: datetime | None = None
         if row.template == "session-reminder":
-            due = max(deps.reminder.reminder_time(dates.start_date), now)
-            scheduled_for = deps.quiet_hours.next_allowed(row.channel, due)
+            due = max(policy.reminder.reminder_time(dates.start_date), now)
+            scheduled_for = policy.quiet_hours.next_allowed(row.channel, due)
         await repo.reschedule(
             session, row.id, context=context, scheduled_for=scheduled_for, now=now
         )
 
 
 async def record_enrollment(
-    session: AsyncSession, event: ParticipantEnrolled, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: ParticipantEnrolled, policy: MessagePolicy
 ) -> None:
+    session = uow.session
     current = await repo.record_enrollment(
         session, event.session_id, event.participant_id, event.status, event.enrolled_at
     )
     if not current:
         log.info(
             "enrolment overtaken by a later change; nothing to send",
-            extra={"event_id": cause.id, "participant_id": event.participant_id},
+            extra={"event_id": uow.cause.causation_id, "participant_id": event.participant_id},
         )
         return
-    now = deps.clock.now()
+    now = uow.now
     if event.status == "enrolled":
         # promoted from the waitlist: the "you are waitlisted" message still waiting is moot
         superseded = await repo.cancel_scheduled(
@@ -165,7 +166,7 @@ async def record_enrollment(
             session_id=event.session_id,
             templates=("participant-waitlisted",),
         )
-        await emit_failed(session, superseded, deps.outbox, cause=cause, now=now)
+        await emit_failed(uow, superseded)
     known = await repo.get_session_dates(session, event.session_id)
     if known is not None:  # a later SessionScheduled knows better than the enrolment's copy
         event = event.model_copy(
@@ -175,17 +176,18 @@ async def record_enrollment(
                 "venue": known.venue,
             }
         )
-    await schedule_messages(session, event, cause, deps)
+    await schedule_messages(uow, event, policy)
 
 
 async def cancel_enrollment(
-    session: AsyncSession, event: EnrollmentCancelled, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: EnrollmentCancelled, policy: MessagePolicy
 ) -> None:
+    session = uow.session
     if not await repo.record_enrollment(
         session, event.session_id, event.participant_id, "cancelled", event.cancelled_at
     ):
         return  # an older cancellation than the enrolment we know of
-    now = deps.clock.now()
+    now = uow.now
     stopped = await repo.cancel_scheduled(
         session,
         reason="enrollment cancelled",
@@ -194,22 +196,23 @@ async def cancel_enrollment(
         session_id=event.session_id,
         templates=ENROLMENT_TEMPLATES,
     )
-    await emit_failed(session, stopped, deps.outbox, cause=cause, now=now)
+    await emit_failed(uow, stopped)
 
 
 # -- messages -----------------------------------------------------------------------------------
 
 
 async def schedule_messages(
-    session: AsyncSession, event: IntegrationEvent, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: IntegrationEvent, policy: MessagePolicy
 ) -> int:
     """Write one ``scheduled`` delivery per planned message and channel the participant may
     be reached on, due now or when quiet hours end. Returns how many were new.
 
     A participant not known yet (registration's event still on its way) makes the whole event
     wait (:class:`Retry`): it is redelivered, and its deliveries are then written once."""
-    now = deps.clock.now()
-    plans = plan(event, PlanningContext(deps.reminder, now))
+    session = uow.session
+    now = uow.now
+    plans = plan(event, PlanningContext(policy.reminder, now))
     if not plans:
         return 0
     contacts = await repo.get_contacts(session, {p.participant_id for p in plans})
@@ -220,7 +223,7 @@ async def schedule_messages(
     due_now = False
     for message in plans:
         for channel in contacts[message.participant_id].channels_to_message():
-            at = deps.quiet_hours.next_allowed(channel, max(message.not_before or now, now))
+            at = policy.quiet_hours.next_allowed(channel, max(message.not_before or now, now))
             due_now = due_now or at <= now
             rows.append(
                 {
@@ -228,9 +231,9 @@ async def schedule_messages(
                     "participant_id": message.participant_id,
                     "channel": channel,
                     "template": message.template,
-                    "cause_event_id": cause.id,
-                    "cause_event_type": cause.type,
-                    "correlation_id": cause.correlationid or cause.id,
+                    "cause_event_id": uow.cause.causation_id,
+                    "cause_event_type": event.event_type(),
+                    "correlation_id": uow.cause.correlation_id,
                     "session_id": message.session_id,
                     "context": message.context,
                     "status": "scheduled",
@@ -246,18 +249,10 @@ async def schedule_messages(
     return added
 
 
-async def emit_failed(
-    session: AsyncSession,
-    rows: Iterable[Row[Any]],
-    outbox: Outbox,
-    *,
-    cause: Envelope,
-    now: datetime,
-) -> None:
+async def emit_failed(uow: NotificationUnitOfWork, rows: Iterable[Row[Any]]) -> None:
     """Stage a NotificationFailed for each delivery given up (audit and reporting)."""
     for row in rows:
-        await outbox.add(
-            session,
+        await uow.emit(
             NotificationFailed(
                 notification_id=row.id,
                 participant_id=row.participant_id,
@@ -266,7 +261,6 @@ async def emit_failed(
                 cause_event_id=row.cause_event_id,
                 attempts=row.attempts,
                 reason=(row.last_error or "failed")[:500],
-                failed_at=row.failed_at or now,
-            ),
-            cause=cause,
+                failed_at=row.failed_at or uow.now,
+            )
         )

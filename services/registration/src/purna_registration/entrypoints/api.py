@@ -9,27 +9,21 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from purna_shared.clock import Clock
 from purna_shared.http.app import create_service_app, serve
 from purna_shared.http.auth import Principal, Role, require_read, require_roles
 from purna_shared.http.context import current_request_id
-from purna_shared.http.idempotency import (
-    IdempotencyKey,
-    Idempotent,
-    idempotency_scope,
-    run_idempotent,
-)
 from purna_shared.http.pagination import Limit, Offset, Page
 from purna_shared.http.problems import ProblemError, problem_responses
 from purna_shared.http.ratelimit import RateLimiter
+from purna_shared.http.transaction import Transaction, idempotent_transaction, transaction
 
 from ..adapters.nik_vault import NikVault
 from ..adapters.repository import ParticipantFilter, list_participants
@@ -40,6 +34,7 @@ from ..adapters.spreadsheet import (
     template_csv,
     template_xlsx,
 )
+from ..bootstrap import build_unit_of_work
 from ..domain.campaign import CampaignForm
 from ..domain.errors import ConsentWithdrawnError, ValidationFailed
 from ..domain.imports import HeaderError
@@ -48,11 +43,11 @@ from ..service_layer import audit, campaigns, imports, participants
 from ..service_layer.actor import Actor
 from ..service_layer.participants import (
     AlreadyRegistered,
-    Clock,
     Forbidden,
     NotFound,
     VersionMismatch,
 )
+from ..service_layer.unit_of_work import RegistrationUnitOfWork
 from ..settings import RegistrationSettings
 from . import schemas as s
 
@@ -61,6 +56,9 @@ VERSION = "1.0.0"
 Writer = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 Reader = Annotated[Principal, Depends(require_read(Role.OPERATOR))]
 Overseer = Annotated[Principal, Depends(require_read())]
+#: the transaction seam, typed with registration's unit of work
+Tx = Annotated[Transaction[RegistrationUnitOfWork], Depends(transaction)]
+IdempotentTx = Annotated[Transaction[RegistrationUnitOfWork], Depends(idempotent_transaction)]
 
 
 # -- wiring ------------------------------------------------------------------------------------
@@ -69,11 +67,6 @@ Overseer = Annotated[Principal, Depends(require_read())]
 def _vault(request: Request) -> NikVault:
     vault: NikVault = request.app.state.nik_vault
     return vault
-
-
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
 
 
 def _nik_lookups(request: Request) -> RateLimiter:
@@ -86,11 +79,6 @@ def _nik_lookups(request: Request) -> RateLimiter:
         window_seconds=settings.nik_lookup_window_seconds,
         key_prefix=settings.stream_prefix,
     )
-
-
-def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return maker
 
 
 def _actor(principal: Principal, request: Request) -> Actor:
@@ -199,11 +187,6 @@ def _install_domain_errors(app: FastAPI) -> None:
         app.add_exception_handler(kind, handler)
 
 
-async def _in_transaction(request: Request, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-    async with _sessionmaker(request)() as session, session.begin():
-        return await work(session)
-
-
 def _etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
 
@@ -250,20 +233,18 @@ def _registration_form(body: s.RegisterParticipant, office: str) -> Registration
     responses=problem_responses(409, 429),
 )
 async def register_participant(
-    body: s.RegisterParticipant, principal: Writer, idem: Idempotent, request: Request
+    body: s.RegisterParticipant, principal: Writer, tx: IdempotentTx, request: Request
 ) -> JSONResponse:
     office = _office_for_write(principal, body.office)
     form = _registration_form(body, office)
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> tuple[int, Any]:
-        p = await participants.register(
-            session, form, actor, vault=_vault(request), clock=_clock(request)
-        )
+    async def work(uow: RegistrationUnitOfWork) -> tuple[int, Any]:
+        p = await participants.register(uow, form, actor, vault=_vault(request))
         return 201, s.ParticipantOut.of(p).model_dump(mode="json")
 
     try:
-        response = await idem.run(work)
+        response = await tx.respond(work)
     except AlreadyRegistered:
         # A refused duplicate answers "this NIK is registered" like a lookup: same budget.
         await _nik_lookups(request).hit(principal.subject)
@@ -281,6 +262,7 @@ async def register_participant(
 )
 async def list_participants_route(
     principal: Reader,
+    tx: Tx,
     request: Request,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -302,13 +284,14 @@ async def list_participants_route(
         name=name,
     )
 
-    async def work(session: AsyncSession) -> Page[s.ParticipantOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[s.ParticipantOut]:
+        session = uow.session
         items, total = await list_participants(session, f, limit=limit, offset=offset)
         return Page(
             items=[s.ParticipantOut.of(p) for p in items], total=total, limit=limit, offset=offset
         )
 
-    result: Page[s.ParticipantOut] = await _in_transaction(request, work)
+    result: Page[s.ParticipantOut] = await tx.run(work)
     return result
 
 
@@ -318,17 +301,19 @@ async def list_participants_route(
     responses=problem_responses(429),
     summary="Is this NIK registered? (the NIK travels in the body, never in a URL)",
 )
-async def lookup_nik(body: s.NikLookup, principal: Writer, request: Request) -> s.NikLookupResult:
+async def lookup_nik(
+    body: s.NikLookup, principal: Writer, tx: Tx, request: Request
+) -> s.NikLookupResult:
     await _nik_lookups(request).hit(principal.subject)
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.NikLookupResult:
-        found = await participants.lookup(session, body.nik, actor, vault=_vault(request))
+    async def work(uow: RegistrationUnitOfWork) -> s.NikLookupResult:
+        found = await participants.lookup(uow.session, body.nik, actor, vault=_vault(request))
         return s.NikLookupResult(
             registered=found.registered, participant_id=found.participant_id, office=found.office
         )
 
-    result: s.NikLookupResult = await _in_transaction(request, work)
+    result: s.NikLookupResult = await tx.run(work)
     return result
 
 
@@ -341,6 +326,7 @@ async def lookup_nik(body: s.NikLookup, principal: Writer, request: Request) -> 
 async def get_participant(
     participant_id: str,
     principal: Reader,
+    tx: Tx,
     request: Request,
     reveal_nik: Annotated[
         bool,
@@ -354,7 +340,8 @@ async def get_participant(
         raise ValidationFailed.single("purpose", "is required when reveal_nik is true")
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.ParticipantOut:
+    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
+        session = uow.session
         p = await participants.load(session, participant_id, actor)
         clear = None
         if reveal_nik:
@@ -364,7 +351,7 @@ async def get_participant(
             )
         return s.ParticipantOut.of(p, clear_nik=clear)
 
-    out: s.ParticipantOut = await _in_transaction(request, work)
+    out: s.ParticipantOut = await tx.run(work)
     headers = _etag(out.version)
     if reveal_nik:
         headers["Cache-Control"] = "no-store"
@@ -398,6 +385,7 @@ async def patch_participant(
     participant_id: str,
     body: s.ParticipantPatch,
     principal: Writer,
+    tx: Tx,
     request: Request,
     if_match: Annotated[
         str | None, Header(description='Version ETag from a GET, e.g. "3"; 412 if stale')
@@ -407,18 +395,13 @@ async def patch_participant(
     expected = _if_match(if_match)
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.ParticipantOut:
+    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
         p = await participants.change(
-            session,
-            participant_id,
-            changes,
-            actor,
-            clock=_clock(request),
-            expected_version=expected,
+            uow, participant_id, changes, actor, expected_version=expected
         )
         return s.ParticipantOut.of(p)
 
-    out: s.ParticipantOut = await _in_transaction(request, work)
+    out: s.ParticipantOut = await tx.run(work)
     return JSONResponse(out.model_dump(mode="json"), headers=_etag(out.version))
 
 
@@ -429,17 +412,15 @@ async def patch_participant(
     responses=problem_responses(404),
 )
 async def withdraw_consent(
-    participant_id: str, principal: Writer, request: Request
+    participant_id: str, principal: Writer, tx: Tx, request: Request
 ) -> JSONResponse:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.ParticipantOut:
-        p = await participants.withdraw_consent(
-            session, participant_id, actor, clock=_clock(request)
-        )
+    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
+        p = await participants.withdraw_consent(uow, participant_id, actor)
         return s.ParticipantOut.of(p)
 
-    out: s.ParticipantOut = await _in_transaction(request, work)
+    out: s.ParticipantOut = await tx.run(work)
     return JSONResponse(out.model_dump(mode="json"), headers=_etag(out.version))
 
 
@@ -450,7 +431,7 @@ campaigns_router = APIRouter(tags=["campaigns"])
 
 @campaigns_router.post("/campaigns", status_code=201, response_model=s.CampaignOut)
 async def create_campaign(
-    body: s.CreateCampaign, principal: Writer, idem: Idempotent, request: Request
+    body: s.CreateCampaign, principal: Writer, tx: IdempotentTx, request: Request
 ) -> JSONResponse:
     office = _office_for_write(principal, body.office)
     form = CampaignForm(
@@ -463,16 +444,17 @@ async def create_campaign(
     )
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> tuple[int, Any]:
-        campaign = await campaigns.create(session, form, actor, clock=_clock(request))
+    async def work(uow: RegistrationUnitOfWork) -> tuple[int, Any]:
+        campaign = await campaigns.create(uow, form, actor)
         return 201, s.CampaignOut.of(campaign).model_dump(mode="json")
 
-    return await idem.run(work)
+    return await tx.respond(work)
 
 
 @campaigns_router.get("/campaigns", response_model=Page[s.CampaignOut])
 async def list_campaigns(
     principal: Reader,
+    tx: Tx,
     request: Request,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -481,7 +463,8 @@ async def list_campaigns(
 ) -> Page[s.CampaignOut]:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> Page[s.CampaignOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[s.CampaignOut]:
+        session = uow.session
         items, total = await campaigns.list_campaigns(
             session,
             actor,
@@ -494,7 +477,7 @@ async def list_campaigns(
             items=[s.CampaignOut.of(c) for c in items], total=total, limit=limit, offset=offset
         )
 
-    result: Page[s.CampaignOut] = await _in_transaction(request, work)
+    result: Page[s.CampaignOut] = await tx.run(work)
     return result
 
 
@@ -504,16 +487,19 @@ async def list_campaigns(
     summary="A campaign with live counts by village and category",
     responses=problem_responses(404),
 )
-async def get_campaign(campaign_id: str, principal: Reader, request: Request) -> s.CampaignDetail:
+async def get_campaign(
+    campaign_id: str, principal: Reader, tx: Tx, request: Request
+) -> s.CampaignDetail:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.CampaignDetail:
+    async def work(uow: RegistrationUnitOfWork) -> s.CampaignDetail:
+        session = uow.session
         campaign, tally = await campaigns.get_with_tally(session, campaign_id, actor)
         return s.CampaignDetail(
             **s.CampaignOut.of(campaign).model_dump(), counts=s.CampaignCounts.of(tally)
         )
 
-    result: s.CampaignDetail = await _in_transaction(request, work)
+    result: s.CampaignDetail = await tx.run(work)
     return result
 
 
@@ -553,7 +539,7 @@ def _spool_upload(source: IO[bytes], folder: Path, limit: int) -> tuple[Path, in
 async def upload_import(
     principal: Writer,
     request: Request,
-    key: IdempotencyKey,
+    tx: IdempotentTx,
     file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX in the template's layout")],
     office: Annotated[str | None, Form(max_length=16)] = None,
     campaign_id: Annotated[str | None, Form(max_length=64)] = None,
@@ -574,10 +560,10 @@ async def upload_import(
         except (SpreadsheetError, HeaderError) as exc:
             raise ValidationFailed.single("file", str(exc)) from exc
 
-        async def work(session: AsyncSession) -> tuple[int, Any]:
+        async def work(uow: RegistrationUnitOfWork) -> tuple[int, Any]:
             with path.open("rb") as stored:
                 job = await imports.create_job(
-                    session,
+                    uow,
                     stored,
                     filename=filename,
                     check=check,
@@ -585,18 +571,11 @@ async def upload_import(
                     office=job_office,
                     campaign_id=campaign_id or None,
                     actor=actor,
-                    clock=_clock(request),
                 )
             return 202, s.ImportOut.of(job).model_dump(mode="json")
 
         fingerprint = f"{digest} {job_office} {campaign_id or ''}"
-        result = await run_idempotent(
-            _sessionmaker(request),
-            key,
-            idempotency_scope(principal.subject, request.method, request.url.path),
-            fingerprint,
-            work,
-        )
+        result = await tx.execute(work, fingerprint=fingerprint)
     response = result.response()
     response.headers["Location"] = f"/imports/{result.body['id']}"
     return response
@@ -623,17 +602,18 @@ async def import_template(
 
 @imports_router.get("/imports", response_model=Page[s.ImportOut])
 async def list_imports(
-    principal: Reader, request: Request, limit: Limit = 50, offset: Offset = 0
+    principal: Reader, tx: Tx, request: Request, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.ImportOut]:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> Page[s.ImportOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[s.ImportOut]:
+        session = uow.session
         jobs, total = await imports.list_jobs(session, actor, limit=limit, offset=offset)
         return Page(
             items=[s.ImportOut.of(j) for j in jobs], total=total, limit=limit, offset=offset
         )
 
-    result: Page[s.ImportOut] = await _in_transaction(request, work)
+    result: Page[s.ImportOut] = await tx.run(work)
     return result
 
 
@@ -646,13 +626,15 @@ async def list_imports(
 async def get_import(
     import_id: str,
     principal: Reader,
+    tx: Tx,
     request: Request,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> s.ImportReport:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.ImportReport:
+    async def work(uow: RegistrationUnitOfWork) -> s.ImportReport:
+        session = uow.session
         job = await imports.get_job(session, import_id, actor)
         errors, total = await imports.job_errors(session, job.id, limit=limit, offset=offset)
         return s.ImportReport(
@@ -665,7 +647,7 @@ async def get_import(
             ),
         )
 
-    result: s.ImportReport = await _in_transaction(request, work)
+    result: s.ImportReport = await tx.run(work)
     return result
 
 
@@ -681,6 +663,7 @@ audit_router = APIRouter(tags=["audit"])
 )
 async def read_audit_log(
     principal: Overseer,
+    tx: Tx,
     request: Request,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -688,7 +671,8 @@ async def read_audit_log(
     action: Literal["nik_read", "nik_lookup", "registered", "updated", "consent_withdrawn"]
     | None = None,
 ) -> Page[s.AuditEntry]:
-    async def work(session: AsyncSession) -> Page[s.AuditEntry]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[s.AuditEntry]:
+        session = uow.session
         entries, total = await audit.read_log(
             session, participant_id=participant_id, action=action, limit=limit, offset=offset
         )
@@ -699,7 +683,7 @@ async def read_audit_log(
             offset=offset,
         )
 
-    result: Page[s.AuditEntry] = await _in_transaction(request, work)
+    result: Page[s.AuditEntry] = await tx.run(work)
     return result
 
 
@@ -722,9 +706,9 @@ def create_app(
             "is audited."
         ),
         routers=[participants_router, campaigns_router, imports_router, audit_router],
+        unit_of_work=build_unit_of_work(clock),
     )
     app.state.nik_vault = NikVault(settings.nik_secret)
-    app.state.clock = clock or Clock()
     _install_domain_errors(app)
     return app
 

@@ -4,12 +4,9 @@ audit rows commit together or not at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from purna_shared.messaging.outbox import Outbox
 
 from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
@@ -24,9 +21,9 @@ from ..domain.participant import (
 )
 from . import audit, events
 from .actor import Actor
+from .unit_of_work import RegistrationUnitOfWork
 
 SERVICE = "registration"
-outbox = Outbox(SERVICE)
 
 
 class AlreadyRegistered(Exception):  # noqa: N818 - a fact, not a failure
@@ -67,21 +64,6 @@ def new_id() -> str:
     return str(uuid_utils.uuid7())
 
 
-@dataclass(frozen=True, slots=True)
-class Clock:
-    """Today in the office's terms and now in UTC; tests pin them."""
-
-    fixed_now: datetime | None = None
-
-    def now(self) -> datetime:
-        return self.fixed_now or datetime.now(UTC)
-
-    def today(self) -> date:
-        # Birth dates and return dates are calendar dates in Indonesia; UTC+8 (WITA) is
-        # close enough to decide "not in the future" without a time-zone database.
-        return (self.now() + timedelta(hours=8)).date()
-
-
 async def check_campaign(
     session: AsyncSession, campaign_id: str | None, office: str, actor: Actor
 ) -> None:
@@ -99,18 +81,14 @@ async def check_campaign(
 
 
 async def register(
-    session: AsyncSession,
-    form: RegistrationForm,
-    actor: Actor,
-    *,
-    vault: NikVault,
-    clock: Clock,
+    uow: RegistrationUnitOfWork, form: RegistrationForm, actor: Actor, *, vault: NikVault
 ) -> Participant:
     """Register a person once. Raises :class:`ValidationFailed` (every broken rule) or
     :class:`AlreadyRegistered` (with the existing participant's id)."""
-    registration = validate_registration(form, today=clock.today())
+    session = uow.session
+    registration = validate_registration(form, today=uow.today)
     await check_campaign(session, registration.campaign_id, registration.office, actor)
-    participant = Participant.register(registration, participant_id=new_id(), now=clock.now())
+    participant = Participant.register(registration, participant_id=new_id(), now=uow.now)
     digest = vault.digest(registration.nik.value)
     row = repo.participant_values(
         participant,
@@ -122,8 +100,7 @@ async def register(
         found = (await repo.find_by_digests(session, [digest]))[digest]
         known = may_know_participant(actor.roles, actor.office, found.office)
         raise AlreadyRegistered(found.participant_id if known else None)
-    for event in events.integration_events(participant):
-        await outbox.add(session, event, correlation_id=actor.request_id)
+    uow.collect(events.integration_events(participant))
     await audit.record(session, actor, "registered", [participant.id])
     return participant
 
@@ -185,23 +162,22 @@ async def read_nik(
 
 
 async def change(
-    session: AsyncSession,
+    uow: RegistrationUnitOfWork,
     participant_id: str,
     changes: ParticipantChanges,
     actor: Actor,
     *,
-    clock: Clock,
     expected_version: int | None = None,
 ) -> Participant:
     """Apply a correction under a row lock; emits ParticipantUpdated when anything changed."""
+    session = uow.session
     participant = await load(session, participant_id, actor, for_update=True)
     if expected_version is not None and expected_version != participant.version:
         raise VersionMismatch(participant.version)
-    changed = participant.change(changes, today=clock.today(), now=clock.now())
+    changed = participant.change(changes, today=uow.today, now=uow.now)
     if changed:
         await repo.save_changes(session, participant)
-        for event in events.integration_events(participant):
-            await outbox.add(session, event, correlation_id=actor.request_id)
+        uow.collect(events.integration_events(participant))
         await audit.record(
             session, actor, "updated", [participant.id], detail={"changed": list(changed)}
         )
@@ -209,14 +185,14 @@ async def change(
 
 
 async def withdraw_consent(
-    session: AsyncSession, participant_id: str, actor: Actor, *, clock: Clock
+    uow: RegistrationUnitOfWork, participant_id: str, actor: Actor
 ) -> Participant:
     """Record withdrawal (once); emits ConsentWithdrawn so every service stops processing."""
+    session = uow.session
     participant = await load(session, participant_id, actor, for_update=True)
-    if participant.withdraw_consent(now=clock.now()):
+    if participant.withdraw_consent(now=uow.now):
         await repo.save_changes(session, participant)
-        for event in events.integration_events(participant):
-            await outbox.add(session, event, correlation_id=actor.request_id)
+        uow.collect(events.integration_events(participant))
         await audit.record(session, actor, "consent_withdrawn", [participant.id])
     return participant
 

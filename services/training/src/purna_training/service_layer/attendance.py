@@ -11,7 +11,7 @@ from ..domain.enrollment import EnrollmentStatus
 from ..domain.errors import AssessmentNotRequiredError, NotEnrolledError
 from ..domain.sessions import SessionStatus, TrainingSession, ensure_open, transition
 from .sessions import Authorize, load_session
-from .unit_of_work import UnitOfWork
+from .unit_of_work import TrainingUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class DayAttendance:
 
 
 async def record_attendance(
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     session_id: str,
     day: date,
     present: Sequence[str],
@@ -64,7 +64,7 @@ def _sheet(
 
 
 async def record_assessment(
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     session_id: str,
     participant_id: str,
     passed: bool,
