@@ -273,3 +273,39 @@ async def test_a_duplicate_json_key_is_refused_and_nothing_registered(
     listed = await client.get("/participants", headers=ntb)
     assert listed.headers["cache-control"] == "no-store"
     assert listed.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_no_error_or_report_row_repeats_a_cell_value(
+    client: httpx.AsyncClient, ntb: dict[str, str], body_for: Body, runner: ImportRunner
+) -> None:
+    # issue 15, item 4: a file without its header row, and rows with values in the wrong place
+    person = _row(body_for(11))
+    headless = ",".join(person.values()).encode() + b"\n"
+    refused = await client.post(
+        "/imports",
+        files={"file": ("x.csv", headless, "text/csv")},
+        headers={**ntb, "Idempotency-Key": "k-headless"},
+    )
+    assert refused.status_code == 422
+    for value in (person["nik"], person["full_name"], person["phone"], person["birth_date"]):
+        assert value.lower().replace(" ", "_") not in refused.text.lower()
+
+    misplaced = {
+        **person,
+        "birth_date": "1 Juli 1990",
+        "destination_country": person["nik"],
+        "regency_code": person["phone"],
+        "consent_channels": "sms;Baiq Nurul",
+    }
+    upload = await client.post(
+        "/imports",
+        files={"file": ("x.csv", _csv([misplaced]), "text/csv")},
+        headers={**ntb, "Idempotency-Key": "k-misplaced"},
+    )
+    assert upload.status_code == 202, upload.text
+    assert await runner.run_until_idle() == 1
+    report = await client.get(f"/imports/{upload.json()['id']}", headers=ntb)
+    errors = report.json()["errors"]["items"]
+    assert {e["field"] for e in errors} >= {"birth_date"}
+    for value in ("1 Juli 1990", person["nik"], person["phone"], "Baiq Nurul"):
+        assert value not in report.text, value

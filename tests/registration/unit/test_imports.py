@@ -104,14 +104,14 @@ def test_errors_name_the_row_and_the_column() -> None:
     assert result == [
         RowError(7, "nik", "must be exactly 16 digits, got 15"),
         RowError(7, "regency_code", "5209 is not a regency of province 52"),
-        RowError(7, "consent_channels", "unknown channel(s) fax; allowed: sms, whatsapp, email"),
+        RowError(7, "consent_channels", "1 unknown channel(s); allowed: sms, whatsapp, email"),
     ]
 
 
 def test_cells_that_cannot_be_read_are_reported_before_the_rules() -> None:
     result = parse(row(birth_date="1 Juli 1990", years_abroad="empat", consent_granted="mungkin"))
     assert result == [
-        RowError(7, "birth_date", "'1 Juli 1990' is not a date (YYYY-MM-DD or DD/MM/YYYY)"),
+        RowError(7, "birth_date", "is not a date (YYYY-MM-DD or DD/MM/YYYY)"),
         RowError(7, "consent_granted", "must be ya or tidak (yes/no, true/false, 1/0)"),
         RowError(7, "years_abroad", "must be a whole number"),
     ]

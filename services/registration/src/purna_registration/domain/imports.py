@@ -209,9 +209,7 @@ def parse_row(
         try:
             return parse_date(value)
         except ValueError:
-            errors.append(
-                RowError(row_number, name, f"{value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
-            )
+            errors.append(RowError(row_number, name, "is not a date (YYYY-MM-DD or DD/MM/YYYY)"))
             return None
 
     def typed_bool(name: str, value: str) -> bool | None:

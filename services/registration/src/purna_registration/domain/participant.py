@@ -240,7 +240,7 @@ def _check_channels(
         errors.append(
             FieldError(
                 "consent.channels",
-                f"unknown channel(s) {', '.join(unknown)}; allowed: {', '.join(CHANNELS)}",
+                f"{len(unknown)} unknown channel(s); allowed: {', '.join(CHANNELS)}",
             )
         )
     if "email" in channels and not email:
@@ -259,7 +259,7 @@ def _check_pmi(
         )
     elif country not in _COUNTRIES:
         errors.append(
-            FieldError("pmi.destination_country", f"{country!r} is not an ISO 3166-1 alpha-2 code")
+            FieldError("pmi.destination_country", "is not an ISO 3166-1 alpha-2 code (e.g. MY)")
         )
     sector = pmi.sector.strip()
     if sector not in SECTORS:
@@ -312,11 +312,12 @@ def validate_registration(form: RegistrationForm, *, today: date) -> Registratio
         errors.append(FieldError("birth_date", "must not be in the future"))
     elif birth_date.year < EARLIEST_BIRTH_YEAR:
         errors.append(FieldError("birth_date", f"must not be before {EARLIEST_BIRTH_YEAR}"))
-    elif (age := age_on(birth_date, today)) < EKTP_MIN_AGE and form.marital_status == "belum_kawin":
+    elif age_on(birth_date, today) < EKTP_MIN_AGE and form.marital_status == "belum_kawin":
         errors.append(
             FieldError(
                 "birth_date",
-                f"gives age {age}: a NIK holder registers from {EKTP_MIN_AGE}, or once married",
+                f"gives an age under {EKTP_MIN_AGE}: a NIK holder registers from {EKTP_MIN_AGE}, "
+                "or once married",
             )
         )
     if nik is not None:
