@@ -309,3 +309,52 @@ async def test_no_error_or_report_row_repeats_a_cell_value(
     assert {e["field"] for e in errors} >= {"birth_date"}
     for value in ("1 Juli 1990", person["nik"], person["phone"], "Baiq Nurul"):
         assert value not in report.text, value
+
+
+async def test_sqlite_refuses_control_characters_like_postgresql(
+    tmp_path: Any, redis_url: str, stream_prefix: str, body_for: Body
+) -> None:
+    # issue 15, item 10: PostgreSQL refuses NUL in text by itself; the embedded SQLite would
+    # store it. The API refuses first, so both behave alike.
+    from purna_registration.adapters.orm import MIGRATIONS_DIR
+    from purna_shared.db import migrate_async
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'registration.db'}"
+    await migrate_async(MIGRATIONS_DIR, url)
+    settings = RegistrationSettings(
+        database_url=url, redis_url=redis_url, stream_prefix=stream_prefix, log_json=False
+    )
+    headers = {"Authorization": "Bearer " + mint_token(settings, role="operator", office="NTB")}
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        for body in (
+            body_for(12, full_name="Baiq\x00Nurul"),
+            body_for(12, email="a\x00@example.com"),
+            body_for(12, address={**body_for(12)["address"], "village": "Bon\x00jeruk"}),
+        ):
+            response = await client.post("/participants", json=body, headers=headers)
+            assert response.status_code == 422, response.text
+        campaign = await client.post(
+            "/campaigns",
+            json={
+                "name": "Pendaftaran\x1b[2J",
+                "regency_code": "5202",
+                "starts_on": "2026-01-01",
+                "ends_on": "2026-02-01",
+            },
+            headers=headers,
+        )
+        assert campaign.status_code == 422
+        assert campaign.json()["errors"][0]["field"] == "name"
+        upload = await client.post(
+            "/imports",
+            files={"file": ("peserta\u202egpj.csv", _csv([_row(body_for(13))]), "text/csv")},
+            headers={**headers, "Idempotency-Key": "k-name"},
+        )
+        assert upload.status_code == 422
+        assert upload.json()["errors"][0]["field"] == "file"
+        listed = await client.get("/participants", headers=headers)
+        assert listed.json()["total"] == 0

@@ -24,6 +24,7 @@ from purna_shared.http.pagination import Limit, Offset, Page
 from purna_shared.http.problems import ProblemError, problem_responses
 from purna_shared.http.ratelimit import RateLimiter
 from purna_shared.http.transaction import Transaction, idempotent_transaction, transaction
+from purna_shared.text import text_problem
 
 from ..adapters.nik_vault import NikVault
 from ..adapters.repository import ParticipantFilter, list_participants
@@ -548,6 +549,8 @@ async def upload_import(
     job_office = _office_for_write(principal, office)
     actor = _actor(principal, request)
     filename = (file.filename or "upload").rsplit("/", 1)[-1][:255]
+    if why := text_problem(filename):  # the name is stored and shown in every report
+        raise ValidationFailed.single("file", f"its name {why}")
     with tempfile.TemporaryDirectory(prefix="purna-upload-") as folder:
         path, size, digest, head = await asyncio.to_thread(
             _spool_upload, file.file, Path(folder), settings.import_max_bytes
