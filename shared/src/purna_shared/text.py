@@ -89,6 +89,21 @@ def contains_nik(text: str) -> bool:
     return False
 
 
+def mask_niks(text: str) -> str:
+    """``text`` with the digits of every NIK-shaped run starred out: the last line of defence
+    for text that leaves Purna (a message to a participant) if a NIK slipped in upstream."""
+
+    def masked(match: re.Match[str]) -> str:
+        run = match.group()
+        digits = _ascii_digits(run)
+        for start in range(len(digits) - NIK_LENGTH + 1):
+            if is_nik_shaped(digits[start : start + NIK_LENGTH]):
+                return re.sub(r"\d", "*", run)
+        return run
+
+    return _DIGIT_RUN.sub(masked, text)
+
+
 def text_problem(text: str, *, nik_allowed: bool = False) -> str | None:
     """Why ``text`` is refused (a message that never repeats it), or None when it is fine."""
     found = forbidden_character(text)

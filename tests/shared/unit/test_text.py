@@ -153,3 +153,11 @@ def test_every_request_body_of_every_service_checks_its_text() -> None:
             assert issubclass(model, InputModel), f"{where}: {model.__name__} is no InputModel"
             checked += 1
     assert checked >= 10
+
+
+def test_mask_niks_stars_out_nik_shaped_runs_only() -> None:
+    from purna_shared.text import mask_niks
+
+    assert mask_niks("NIK 5202064107900001.") == "NIK ****************."
+    assert mask_niks("5202 0641 0790 0001") == "**** **** **** ****"
+    assert mask_niks("telp 081234567890, Rp100.000.000") == "telp 081234567890, Rp100.000.000"
