@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from purna_shared.errors import ForbiddenError, NotFoundError, PreconditionFailedError
+
 from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
 from ..domain.access import OFFICE_WIDE_ROLES, may_know_participant, may_read_nik
@@ -45,17 +47,25 @@ class LookupResult:
     office: str | None = None
 
 
-class NotFound(Exception):  # noqa: N818
-    pass
+class NotFound(NotFoundError):  # noqa: N818
+    """Nothing with that id, or nothing the caller's office may know exists (the answer never
+    says which, nor echoes the id)."""
+
+    def __init__(self, _what: str = "") -> None:
+        super().__init__("No such resource.")
 
 
-class Forbidden(Exception):  # noqa: N818
-    pass
+class Forbidden(ForbiddenError):  # noqa: N818
+    def __init__(self, _what: str = "") -> None:
+        super().__init__("Your role or office does not allow this.")
 
 
-class VersionMismatch(Exception):  # noqa: N818
+class VersionMismatch(PreconditionFailedError):  # noqa: N818
     def __init__(self, current: int) -> None:
-        super().__init__(current)
+        super().__init__(
+            f"The record changed: it is at version {current}. Read it again.",
+            current_version=current,
+        )
         self.current = current
 
 
