@@ -46,8 +46,16 @@ COMMANDS: dict[str, Entry] = {
         ("apis",),
     ),
     "token": Entry("purna_shared.cli.token:token", "Print a development bearer token for a role."),
+    # purna.recovery adds `dlq restore` (from the services' databases) to the shared dlq app
     "dlq": Entry(
-        "purna_shared.cli.dlq:dlq_app", "Inspect and redrive dead-lettered entries.", ("redis",)
+        "purna.recovery:dlq_app",
+        "Inspect, redrive and restore dead-lettered entries.",
+        ("redis",),
+    ),
+    "outbox": Entry(
+        "purna.recovery:outbox_app",
+        "Re-publish events kept in the outboxes (runbook: Redis lost its data).",
+        ("redis",),
     ),
     "redis-url": Entry(
         "purna.commands:redis_url",

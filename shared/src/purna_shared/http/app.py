@@ -50,6 +50,7 @@ from ..db import make_engine, make_sessionmaker
 from ..settings import PurnaSettings
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .auth import TokenVerifier
+from .limits import BodyLimitMiddleware
 from .problems import (
     PROBLEM_JSON,
     ProblemError,
@@ -63,7 +64,7 @@ from .security import SecurityMiddleware
 log = logging.getLogger("purna_shared.http")
 
 #: error answers every service route may give (documented in OpenAPI as problem+json)
-SERVICE_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 422, 500)
+SERVICE_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 422, 500, 503)
 _HEALTH_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -234,6 +235,11 @@ def _health_router(readiness_timeout: float) -> APIRouter:
             _check(select_one, readiness_timeout),
         )
         checks = {"redis": redis_state, "database": database_state}
+        # e.g. a worker's consumer: outages it waits out, consumer groups it had to recreate
+        details = {
+            name: detail()
+            for name, detail in getattr(request.app.state, "readiness_details", {}).items()
+        }
         failed = [name for name, state in checks.items() if state != "ok"]
         if failed:
             raise ProblemError(
@@ -242,8 +248,9 @@ def _health_router(readiness_timeout: float) -> APIRouter:
                 f"Not ready: {', '.join(failed)} unreachable.",
                 headers={"Retry-After": "5"},
                 checks=checks,
+                **details,
             )
-        return JSONResponse({"status": "ok", "checks": checks})
+        return JSONResponse({"status": "ok", "checks": checks, **details})
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
@@ -324,8 +331,12 @@ def create_service_app(
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     app.state.metrics_registry = registry  # services may register their own metrics here
-    # Inside RequestMiddleware (added after it, so outermost): its answers get ids and a log line.
+    # Innermost: security headers, no redirect to the Host, duplicate JSON keys refused (it reads
+    # JSON bodies whole, so it sits inside the body limit below).
     app.add_middleware(SecurityMiddleware)
+    # inside the request middleware (added first: Starlette wraps the last added outermost):
+    # refuses an oversized body before a route parses it (413, see .limits)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(
         RequestMiddleware, metrics=HttpMetrics(registry, service=settings.service, version=version)
     )

@@ -264,6 +264,10 @@ async def get_application(
     return ApplicationOut.of(await tx.run(lambda uow: applications.get(uow, application_id, scope)))
 
 
+#: a schedule runs at most 60 months past its start: keep every due date computable
+SCHEDULE_FROM, SCHEDULE_UNTIL = date(2000, 1, 1), date(2199, 12, 31)
+
+
 @application_router.get(
     "/{application_id}/schedule",
     summary="Monthly annuity schedule at the effective rate",
@@ -276,8 +280,10 @@ async def get_schedule(
     start_date: Annotated[
         date | None,
         Query(
+            ge=SCHEDULE_FROM,
+            le=SCHEDULE_UNTIL,
             description="first due date is one month after it; default: disbursement date, "
-            "else today (WITA)"
+            f"else today (WITA). From {SCHEDULE_FROM} to {SCHEDULE_UNTIL}.",
         ),
     ] = None,
 ) -> ScheduleOut:

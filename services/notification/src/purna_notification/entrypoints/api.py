@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from purna_shared.http.app import create_service_app, serve
 from purna_shared.http.auth import Principal, Role, office_scope, require_read, require_roles
+from purna_shared.http.pagination import offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
 from purna_shared.http.transaction import Transaction, transaction
 
@@ -60,7 +61,7 @@ async def list_notifications(
     ] = None,
     status: Annotated[DeliveryStatus | None, Query(description="Only this status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, offset_query()] = 0,
 ) -> DeliveryPage:
     office = office_scope(principal)  # an operator sees its own office's participants only
     rows, total = await tx.run(
