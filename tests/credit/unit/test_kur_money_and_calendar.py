@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from purna_credit.domain.calendar import WITA, local_date
 from purna_credit.domain.money import format_rupiah
+from purna_shared.clock import WITA, local_date
 
 pytestmark = pytest.mark.unit
 
