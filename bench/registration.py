@@ -191,6 +191,8 @@ class Env:
             "REDIS_URL": REDIS_URL,
             "STREAM_PREFIX": self.prefix,
             "JWT_SECRET": JWT_SECRET,
+            # not the published development key: the services refuse that outside DEV_MODE
+            "REGISTRATION_NIK_SECRET": "bench-nik-secret-0123456789abcdef",
             "LOG_LEVEL": "WARNING",
             # A steady pool no smaller than the load: overflow connections would be reopened per
             # request, and two APIs plus the bare servers must fit PostgreSQL's max_connections.

@@ -84,6 +84,9 @@ class System:
     ) -> None:
         self.data_dir = data_dir
         self.env = dict(os.environ) if env is None else env
+        # The local run is development: its services may use the published development
+        # secrets (outside it they refuse to start; purna_shared.secrets).
+        self.env.setdefault("DEV_MODE", "true")
         # The console is started only when it has a port (tests that don't need it leave it
         # out); `<SERVICE>_HTTP_PORT` moves one off its usual port (e.g. beside another run).
         self.ports = ports or {

@@ -16,9 +16,13 @@ from contextvars import ContextVar
 _request_id: ContextVar[str | None] = ContextVar("purna_request_id", default=None)
 _correlation_id: ContextVar[str | None] = ContextVar("purna_correlation_id", default=None)
 
-# Ids come from clients and end up in logs and events: accept only short, plain tokens so a
-# header can't inject log lines or smuggle personal data.
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+# Ids come from clients and end up in logs and in every event a request causes (as its
+# ``correlationid``, spreading to other streams): accept only the shapes ids are minted in, a
+# canonical UUID or a ULID, so a header can neither inject log lines nor carry personal data (a
+# NIK is 16 digits; a canonical UUID never has more than 12 in a row).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_ULID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}")
+_LONG_DIGITS = re.compile(r"\d{13}")
 
 
 def current_request_id() -> str | None:
@@ -33,13 +37,19 @@ def current_correlation_id() -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """A server-minted id: a canonical (hyphenated) random UUID."""
+    return str(uuid.uuid4())
 
 
 def safe_id(value: str | None) -> str | None:
-    """``value`` if it is an acceptable client-supplied id, else None."""
-    if value and _SAFE_ID.fullmatch(value):
-        return value
+    """``value`` if it is an acceptable client-supplied id (a canonical UUID, or a ULID with no
+    long run of digits), else None: the caller then mints its own."""
+    if not value:
+        return None
+    if _UUID.fullmatch(value):
+        return value.lower()
+    if _ULID.fullmatch(value) and not _LONG_DIGITS.search(value):
+        return value.upper()
     return None
 
 

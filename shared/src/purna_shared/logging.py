@@ -202,10 +202,11 @@ class _MaskingFormatter(logging.Formatter):
             "service": self.service,
         }
         request_id, correlation_id = current_request_id(), current_correlation_id()
+        # Ids are masked like any text: ids are validated where they come in, this is the net.
         if request_id is not None:
-            fields["request_id"] = request_id
+            fields["request_id"] = mask_text(request_id)
         if correlation_id is not None:
-            fields["correlation_id"] = correlation_id
+            fields["correlation_id"] = mask_text(correlation_id)
         for key, value in record.__dict__.items():
             if key in _RECORD_ATTRIBUTES or key.startswith("_"):
                 continue

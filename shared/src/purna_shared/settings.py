@@ -108,6 +108,14 @@ class PurnaSettings(BaseSettings):
     jwt_issuer: str = Field("purna", description="expected `iss`")
     jwt_audience: str = Field("purna", description="expected `aud`")
 
+    dev_mode: bool = Field(
+        False,
+        description=(
+            "explicit development mode (DEV_MODE=true; make run sets it): only then may a "
+            "process start with the published development secrets"
+        ),
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
     http_host: str = "127.0.0.1"
@@ -139,6 +147,13 @@ class PurnaSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         prefix = "" if cls.service == "purna" else f"{cls.service}_"
         return (init_settings, _ServicePrefixedEnv(settings_cls, prefix), file_secret_settings)
+
+    def development_secrets(self) -> list[str]:
+        """Names of the fields still holding a published development secret (services add
+        their own, e.g. registration's NIK key)."""
+        if self.jwt_jwks_url is None and self.jwt_secret == DEFAULT_DEV_JWT_SECRET:
+            return ["jwt_secret"]
+        return []
 
     @property
     def engine_options(self) -> dict[str, int]:

@@ -89,3 +89,14 @@ def test_a_missing_fact_or_template_is_an_error_not_a_blank() -> None:
         RENDERER.render("credit-approved", "sms", {"nama": "x", "sapaan": "Ibu"})
     with pytest.raises(TemplateError, match="no template"):
         RENDERER.render("no-such-template", "sms", {})
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp", "email"])
+def test_a_nik_that_slipped_into_an_event_never_goes_out(channel: str) -> None:
+    # issue 15, item 2: the credit API refuses a NIK in a rejection reason; an event written
+    # before that (or by another producer) is masked on its way to the participant
+    context = context_of("credit-rejected", reason="data NIK 5202064107900001 tidak cocok")
+    message = RENDERER.render("credit-rejected", channel, context)  # type: ignore[arg-type]
+    assert "5202064107900001" not in message.body
+    assert "****************" in message.body
+    assert "tidak cocok" in message.body

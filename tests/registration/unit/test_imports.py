@@ -67,7 +67,8 @@ def test_a_header_missing_columns_or_with_unknown_ones_is_refused_saying_which()
         normalise_header(["nik", "full_name", "emial", "nik"])
     message = str(caught.value)
     assert message.startswith("missing required column(s): gender, birth_date, marital_status")
-    assert "unknown column(s): emial" in message
+    assert "unknown column(s): column 3 (did you mean email?)" in message
+    assert "emial" not in message
     assert "repeated column(s): nik" in message
     assert message.endswith("Download the template from GET /imports/template.")
 
@@ -105,14 +106,14 @@ def test_errors_name_the_row_and_the_column() -> None:
     assert result == [
         RowError(7, "nik", "must be exactly 16 digits, got 15"),
         RowError(7, "regency_code", "5209 is not a regency of province 52"),
-        RowError(7, "consent_channels", "unknown channel(s) fax; allowed: sms, whatsapp, email"),
+        RowError(7, "consent_channels", "1 unknown channel(s); allowed: sms, whatsapp, email"),
     ]
 
 
 def test_cells_that_cannot_be_read_are_reported_before_the_rules() -> None:
     result = parse(row(birth_date="1 Juli 1990", years_abroad="empat", consent_granted="mungkin"))
     assert result == [
-        RowError(7, "birth_date", "'1 Juli 1990' is not a date (YYYY-MM-DD or DD/MM/YYYY)"),
+        RowError(7, "birth_date", "is not a date (YYYY-MM-DD or DD/MM/YYYY)"),
         RowError(7, "consent_granted", "must be ya or tidak (yes/no, true/false, 1/0)"),
         RowError(7, "years_abroad", "must be a whole number"),
     ]
@@ -152,6 +153,19 @@ def test_spreadsheet_cells_keep_every_digit() -> None:
 
 def test_duplicate_messages() -> None:
     assert duplicate_in_file(12) == "repeats the NIK of row 12 in this file; registered once"
+
+
+def test_a_file_without_its_header_row_gets_no_cell_value_back() -> None:
+    # issue 15, item 4: the first data row taken for a header must not be echoed
+    cells = ["5202064107900003", "Baiq Nurul Aini", "P", "01/07/1990", "kawin", "081234567890"]
+    with pytest.raises(HeaderError) as caught:
+        normalise_header(cells)
+    message = str(caught.value)
+    for cell in cells:
+        if len(cell) > 1:  # "P" is in every English word
+            assert cell.lower().replace(" ", "_") not in message.lower()
+    assert "unknown column(s): column 1, column 2" in message
+    assert "the first row looks like data" in message
 
 
 def test_a_row_reports_every_problem_at_once() -> None:

@@ -66,8 +66,9 @@ def test_a_date_is_refused_exactly_when_neither_century_has_it(
     else:
         with pytest.raises(NikError) as caught:
             parse_nik(raw)
+        # the message never repeats the digits (issue 15, item 4)
         assert str(caught.value) == (
-            f"birth date (digits 7-12) has no day {day} in month {month:02d}"
+            "birth date (digits 7-12) is not a date: the month has no such day"
         )
 
 
@@ -83,13 +84,13 @@ def test_29_february_of_a_leap_year(day: int, yy: int) -> None:
 def test_the_serial_never_counts_as_part_of_the_birth_year(serial: int) -> None:
     # 29 February 1996 exists whatever the serial that follows the year digits
     assert parse_nik(nik_for(69, 2, 96, serial=serial)).birth_day == 29
-    with pytest.raises(NikError, match="has no day 29 in month 02"):
+    with pytest.raises(NikError, match="the month has no such day"):
         parse_nik(nik_for(69, 2, 97, serial=serial))
 
 
 @pytest.mark.parametrize("yy", [97, 1, 99, 23])
 def test_29_february_of_a_common_year_is_refused(yy: int) -> None:
-    with pytest.raises(NikError, match="has no day 29 in month 02"):
+    with pytest.raises(NikError, match="the month has no such day"):
         parse_nik(nik_for(69, 2, yy))
 
 
@@ -107,16 +108,14 @@ def test_the_day_ranges_of_men_and_women_are_inclusive(
 def test_a_day_outside_both_ranges_is_refused_as_a_day(day: int) -> None:
     with pytest.raises(NikError) as caught:
         parse_nik(nik_for(day, 1, 90))
-    assert str(caught.value) == (
-        f"birth day {day:02d} (digits 7-8) must be 01-31, or 41-71 for a woman"
-    )
+    assert str(caught.value) == "birth day (digits 7-8) must be 01-31, or 41-71 for a woman"
 
 
 @pytest.mark.parametrize("month", [0, 13, 99])
 def test_a_month_outside_01_12_is_refused_as_a_month(month: int) -> None:
     with pytest.raises(NikError) as caught:
         parse_nik(nik_for(1, month, 90))
-    assert str(caught.value) == f"birth month {month:02d} (digits 9-10) must be 01-12"
+    assert str(caught.value) == "birth month (digits 9-10) must be 01-12"
 
 
 def test_months_01_and_12_are_months() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -205,31 +206,37 @@ async def test_metrics_count_requests_by_method_route_template_and_status(
 async def test_request_ids_are_echoed_generated_and_visible_to_the_endpoint(
     tmp_path: Path,
 ) -> None:
+    req_42, req_43, c_1 = (str(uuid.uuid4()) for _ in range(3))
     async with running(build(tmp_path)) as client:
-        given = await client.get("/items/x", headers={**auth(), "X-Request-ID": "req-42"})
-        assert given.headers["x-request-id"] == "req-42"
-        assert given.json()["request_id"] == "req-42"
-        assert given.json()["correlation_id"] == "req-42"
+        given = await client.get("/items/x", headers={**auth(), "X-Request-ID": req_42})
+        assert given.headers["x-request-id"] == req_42
+        assert given.json()["request_id"] == req_42
+        assert given.json()["correlation_id"] == req_42
 
         correlated = await client.get(
-            "/items/x", headers={**auth(), "X-Request-ID": "req-43", "X-Correlation-ID": "c-1"}
+            "/items/x", headers={**auth(), "X-Request-ID": req_43, "X-Correlation-ID": c_1}
         )
-        assert correlated.json()["correlation_id"] == "c-1"
-        assert correlated.headers["x-correlation-id"] == "c-1"
+        assert correlated.json()["correlation_id"] == c_1
+        assert correlated.headers["x-correlation-id"] == c_1
+
+        ulid = "01JDZ8XKQ4ZC5VQ3R8M6T2B9WE"
+        assert (await client.get("/livez", headers={"X-Request-ID": ulid})).headers[
+            "x-request-id"
+        ] == ulid
 
         generated = await client.get("/items/x", headers=auth())
-        assert len(generated.headers["x-request-id"]) == 32
+        assert uuid.UUID(generated.headers["x-request-id"]).version == 4
         assert generated.json()["request_id"] == generated.headers["x-request-id"]
 
         hostile = await client.get("/items/x", headers={**auth(), "X-Request-ID": "a b" * 100})
         assert hostile.headers["x-request-id"] != "a b" * 100
 
-        threaded = await client.get("/sync-items", headers={"X-Request-ID": "req-sync"})
-        assert threaded.json() == {"request_id": "req-sync"}
+        threaded = await client.get("/sync-items", headers={"X-Request-ID": req_42})
+        assert threaded.json() == {"request_id": req_42}
 
-        problem = await client.get("/items/x", headers={"X-Request-ID": "req-401"})
+        problem = await client.get("/items/x", headers={"X-Request-ID": req_43})
         assert problem.status_code == 401
-        assert problem.json()["request_id"] == "req-401"
+        assert problem.json()["request_id"] == req_43
     assert current_request_id() is None
 
 
@@ -253,6 +260,34 @@ async def test_openapi_documents_bearer_auth_and_problem_responses(tmp_path: Pat
     assert "401" not in spec["paths"]["/livez"]["get"]["responses"]
     assert set(spec["paths"]["/readyz"]["get"]["responses"]["503"]["content"]) == {PROBLEM_JSON}
     assert "/metrics" not in spec["paths"]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "5202064107900001",  # a NIK
+        "req-5202064107900001",
+        "5202-0641-0790-0001",
+        "01ARZ3NDEKTSV4RRFFQ69G5FAV\n",
+        "0" * 26,  # ULID-shaped but all digits
+        "not-a-uuid-1234567890abcdef",
+    ],
+)
+async def test_client_ids_that_are_not_uuids_or_ulids_are_replaced(
+    tmp_path: Path, hostile: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # issue 15, item 3: a client-chosen id becomes the events' correlationid; only the shapes
+    # ids are minted in pass
+    caplog.set_level("INFO")
+    async with running(build(tmp_path)) as client:
+        response = await client.get(
+            "/items/x", headers={**auth(), "X-Request-ID": hostile, "X-Correlation-ID": hostile}
+        )
+    assert response.status_code == 200
+    assert uuid.UUID(response.headers["x-request-id"]).version == 4
+    assert response.json()["correlation_id"] == response.headers["x-request-id"]
+    assert "x-correlation-id" not in response.headers
+    assert hostile.strip() not in caplog.text
 
 
 async def test_an_oversized_body_is_refused_with_413_before_a_route_parses_it() -> None:

@@ -281,3 +281,16 @@ def test_mask_value_by_key() -> None:
     assert mask_value("participant_id", "p-1") == "p-1"
     assert mask_value("note", f"see {NIK}") == "see 5202************"
     assert mask_value("count", 3) == 3
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_request_and_correlation_ids_are_masked_like_any_field() -> None:
+    # issue 15, item 3: ids are validated where they come in; the log masks them anyway
+    from purna_shared.http.context import request_context
+
+    stream = _configure()
+    with request_context("5202064107900001", "x5202064107900001"):
+        logging.getLogger("purna.test").info("handled")
+    (line,) = _lines(stream)
+    assert "5202064107900001" not in json.dumps(line)
+    assert str(line["request_id"]).startswith("5202")

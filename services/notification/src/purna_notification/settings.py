@@ -16,6 +16,10 @@ from .domain.schedule import QuietHours, ReminderRule
 DeliveryMode = Literal["console", "gateway"]
 
 
+#: development-only gateway signing secret; a deployment sets NOTIFICATION_GATEWAY_SECRET
+DEFAULT_DEV_GATEWAY_SECRET = "purna-gateway-development-secret"
+
+
 class NotificationSettings(PurnaSettings):
     """What the notification api and worker read from the environment."""
 
@@ -44,7 +48,7 @@ class NotificationSettings(PurnaSettings):
     )
     gateway_key_id: str = Field("purna-notification", description="key id sent with signatures")
     gateway_secret: SecretStr = Field(
-        SecretStr("purna-gateway-development-secret"), description="HMAC-SHA256 signing secret"
+        SecretStr(DEFAULT_DEV_GATEWAY_SECRET), description="HMAC-SHA256 signing secret"
     )
     gateway_timeout_seconds: float = Field(10.0, gt=0)
 
@@ -94,3 +98,9 @@ class NotificationSettings(PurnaSettings):
             base_seconds=self.retry_base_seconds,
             max_delay_seconds=self.retry_max_delay_seconds,
         )
+
+    def development_secrets(self) -> list[str]:
+        found = super().development_secrets()
+        if self.gateway_secret.get_secret_value() == DEFAULT_DEV_GATEWAY_SECRET:
+            found.append("gateway_secret")
+        return found

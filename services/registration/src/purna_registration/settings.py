@@ -25,6 +25,15 @@ class RegistrationSettings(PurnaSettings):
             "encryption key (AES-256-GCM) are derived; changing it orphans stored NIKs"
         ),
     )
+    nik_lookup_limit: int = Field(
+        30,
+        ge=1,
+        description=(
+            "NIK lookups (and registrations refused as duplicates) one user may make per "
+            "window: enough for a counter, far too few to walk the serials of a birth date"
+        ),
+    )
+    nik_lookup_window_seconds: int = Field(60, ge=1, description="window of nik_lookup_limit")
     import_chunk_rows: int = Field(
         500, ge=1, le=10_000, description="bulk-intake rows committed per transaction"
     )
@@ -40,3 +49,9 @@ class RegistrationSettings(PurnaSettings):
         ge=1000,
         description="a job whose worker has not reported for this long is taken over",
     )
+
+    def development_secrets(self) -> list[str]:
+        found = super().development_secrets()
+        if self.nik_secret == DEFAULT_DEV_NIK_SECRET:
+            found.append("nik_secret")
+        return found

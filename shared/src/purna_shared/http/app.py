@@ -59,6 +59,7 @@ from .problems import (
     problem_responses,
     unexpected_error_problem,
 )
+from .security import SecurityMiddleware
 
 log = logging.getLogger("purna_shared.http")
 
@@ -330,6 +331,9 @@ def create_service_app(
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     app.state.metrics_registry = registry  # services may register their own metrics here
+    # Innermost: security headers, no redirect to the Host, duplicate JSON keys refused (it reads
+    # JSON bodies whole, so it sits inside the body limit below).
+    app.add_middleware(SecurityMiddleware)
     # inside the request middleware (added first: Starlette wraps the last added outermost):
     # refuses an oversized body before a route parses it (413, see .limits)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes)
@@ -350,8 +354,10 @@ def serve(app: FastAPI, settings: PurnaSettings) -> None:
     import uvicorn
 
     from ..logging import configure_logging
+    from ..secrets import ensure_no_development_secrets
 
     configure_logging(settings)
+    ensure_no_development_secrets(settings)
     uvicorn.run(
         app,
         host=settings.http_host,

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..db import make_engine, make_sessionmaker
+from ..secrets import ensure_no_development_secrets
 from ..settings import PurnaSettings
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .broker import connect, make_broker
@@ -72,7 +73,9 @@ async def open_worker(
     group: str | None = None,
 ) -> AsyncIterator[WorkerResources[U]]:
     """Open the database and Redis for a worker and build its consumer (its handlers get
-    ``unit_of_work``'s units of work) and its relay."""
+    ``unit_of_work``'s units of work) and its relay; refused with a development secret outside
+    development mode."""
+    ensure_no_development_secrets(settings)
     broker = make_broker(settings)
     redis = await connect(broker)
     # No pre-ping: on asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) before every

@@ -30,6 +30,12 @@ _DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 _DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests (and the processes they start) use the published development secrets: that is
+    # development mode, said explicitly (purna_shared.secrets refuses it otherwise).
+    os.environ.setdefault("DEV_MODE", "true")
+
+
 def _answers(url: str, default_port: int) -> bool:
     parsed = make_url(url)
     try:

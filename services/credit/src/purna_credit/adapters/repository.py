@@ -37,6 +37,16 @@ class PrequalificationFilter:
     participant_id: str | None = None
     result: Result | None = None
     reviewed: bool | None = None
+    #: a bank user's bank: only participants who applied to that bank (None: every one)
+    bank: str | None = None
+
+
+def applicants_of(bank: str) -> Any:
+    """Pre-qualifications of participants with an application to ``bank``: all a bank may
+    know of (its own applicants)."""
+    return Prequalification.participant_id.in_(
+        select(Application.participant_id).where(Application.bank == bank)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +89,17 @@ class CreditRepository:
     # -- pre-qualifications -------------------------------------------------------------------
 
     async def prequalification(
-        self, prequalification_id: str, *, lock: bool = False
+        self, prequalification_id: str, *, lock: bool = False, bank: str | None = None
     ) -> Prequalification | None:
-        return await self.session.get(Prequalification, prequalification_id, with_for_update=lock)
+        """One pre-qualification; with ``bank``, only if it is one of that bank's applicants'."""
+        if bank is None:
+            return await self.session.get(
+                Prequalification, prequalification_id, with_for_update=lock
+            )
+        query = select(Prequalification).where(
+            Prequalification.id == prequalification_id, applicants_of(bank)
+        )
+        return await self.session.scalar(query.with_for_update() if lock else query)
 
     async def assessed_in_session(
         self, session_id: str, participant_ids: Sequence[str]
@@ -111,6 +129,8 @@ class CreditRepository:
         self, filters: PrequalificationFilter, *, limit: int, offset: int
     ) -> tuple[list[Prequalification], int]:
         conditions = []
+        if filters.bank is not None:
+            conditions.append(applicants_of(filters.bank))
         if filters.session_id is not None:
             conditions.append(Prequalification.session_id == filters.session_id)
         if filters.participant_id is not None:

@@ -140,7 +140,11 @@ async def list_prequalifications(
     ] = None,
 ) -> PrequalificationPage:
     wanted = PrequalificationFilter(
-        session_id=session_id, participant_id=participant_id, result=result, reviewed=reviewed
+        session_id=session_id,
+        participant_id=participant_id,
+        result=result,
+        reviewed=reviewed,
+        bank=bank_scope(principal),
     )
     items, total = await tx.run(
         lambda uow: uow.repo.prequalifications(wanted, limit=limit, offset=offset)
@@ -159,7 +163,8 @@ async def list_prequalifications(
 async def get_prequalification(
     prequalification_id: ItemId, principal: OfficerOrBankReads, tx: Tx, rules: Rules
 ) -> PrequalificationOut:
-    found = await tx.run(lambda uow: prequalifications.get(uow, prequalification_id))
+    bank = bank_scope(principal)
+    found = await tx.run(lambda uow: prequalifications.get(uow, prequalification_id, bank=bank))
     return PrequalificationOut.of(found, rules)
 
 

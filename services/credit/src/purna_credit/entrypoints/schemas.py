@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from purna_shared.http.pagination import Page
+from purna_shared.text import InputModel
 
 from ..adapters.orm import Application, Prequalification
 from ..domain.allocation import Pool
@@ -39,7 +40,7 @@ ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
 Rupiah = Annotated[int, Field(ge=0, le=10**15, description="whole rupiah")]
 
 
-class _In(BaseModel):
+class _In(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -17,8 +17,12 @@ from .unit_of_work import CreditUnitOfWork
 log = logging.getLogger(__name__)
 
 
-async def get(uow: CreditUnitOfWork, prequalification_id: str) -> Prequalification:
-    found = await uow.repo.prequalification(prequalification_id)
+async def get(
+    uow: CreditUnitOfWork, prequalification_id: str, *, bank: str | None = None
+) -> Prequalification:
+    """One pre-qualification; for a bank (``bank``) only one of its own applicants', else it
+    answers as if it did not exist."""
+    found = await uow.repo.prequalification(prequalification_id, bank=bank)
     if found is None:
         raise NotFoundError(f"no pre-qualification {prequalification_id}")
     return found

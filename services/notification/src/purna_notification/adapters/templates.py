@@ -17,6 +17,8 @@ from typing import Any
 
 import jinja2
 
+from purna_shared.text import mask_niks
+
 from ..domain import formatting
 from ..domain.gsm7 import SmsText
 from ..domain.model import Channel
@@ -103,4 +105,6 @@ class TemplateRenderer:
 
 def _tidy(text: str) -> str:
     lines = [line.rstrip() for line in text.strip().splitlines()]
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines))
+    # A NIK never goes out in a message, even one that slipped into an event's free text
+    # upstream (the APIs refuse them; this is the net).
+    return mask_niks(_BLANK_RUNS.sub("\n\n", "\n".join(lines)))

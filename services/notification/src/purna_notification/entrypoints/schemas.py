@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from purna_shared.contracts.events.common import Channel
+from purna_shared.text import InputModel
 
 from ..domain.delivery import DeliveryStatus
 
@@ -35,7 +36,7 @@ class DeliveryPage(BaseModel):
     offset: int
 
 
-class Recipient(BaseModel):
+class Recipient(InputModel):
     """Who the preview addresses (a sample: no participant's data is read)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,7 +45,7 @@ class Recipient(BaseModel):
     gender: Literal["L", "P"] = Field("P", description="L: Bapak, P: Ibu")
 
 
-class PreviewRequest(BaseModel):
+class PreviewRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: Channel = Field("sms", description="Which channel's text to render")

@@ -177,6 +177,8 @@ class ExistingNik:
     participant_id: str
     import_job_id: str | None
     import_row: int | None
+    #: the BP3MI office the participant belongs to (whether the asker may learn the id)
+    office: str = ""
 
 
 async def find_by_digests(session: AsyncSession, digests: Iterable[str]) -> dict[str, ExistingNik]:
@@ -189,9 +191,10 @@ async def find_by_digests(session: AsyncSession, digests: Iterable[str]) -> dict
             participants.c.id,
             participants.c.import_job_id,
             participants.c.import_row,
+            participants.c.office,
         ).where(participants.c.nik_digest.in_(wanted))
     )
-    return {r.nik_digest: ExistingNik(r.id, r.import_job_id, r.import_row) for r in rows}
+    return {r.nik_digest: ExistingNik(r.id, r.import_job_id, r.import_row, r.office) for r in rows}
 
 
 async def get_participant(

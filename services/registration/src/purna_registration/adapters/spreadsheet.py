@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
+from purna_shared.export import SafeCsvWriter, neutralise_row
+
 from ..domain.imports import COLUMNS, cell_text
 
 FileFormat = Literal["csv", "xlsx"]
@@ -190,7 +192,7 @@ def xlsx_row_estimate(path: Path) -> int | None:
 def template_csv() -> bytes:
     """The template: header row only, UTF-8 with a BOM so Excel reads it as UTF-8."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerow([c.name for c in COLUMNS])
+    SafeCsvWriter(buffer).writerow([c.name for c in COLUMNS])
     return codecs.BOM_UTF8 + buffer.getvalue().encode()
 
 
@@ -205,7 +207,7 @@ def template_guide_rows() -> list[tuple[str, str, str, str]]:
 def template_guide_csv() -> bytes:
     """The template's guide as CSV, to keep beside the CSV template (``petunjuk``)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow(GUIDE_HEADER)
     writer.writerows(template_guide_rows())
     return codecs.BOM_UTF8 + buffer.getvalue().encode()
@@ -220,16 +222,16 @@ def template_xlsx() -> bytes:
     data = workbook.active
     assert data is not None
     data.title = "peserta"
-    data.append([c.name for c in COLUMNS])
+    data.append(neutralise_row(c.name for c in COLUMNS))
     for cell in data[1]:
         cell.font = Font(bold=True)
         cell.number_format = "@"  # text: keeps NIK and phone digits (and leading zeros)
     for letter_index in range(1, len(COLUMNS) + 1):
         data.column_dimensions[data.cell(1, letter_index).column_letter].number_format = "@"
     guide = workbook.create_sheet("petunjuk")
-    guide.append(list(GUIDE_HEADER))
+    guide.append(neutralise_row(GUIDE_HEADER))
     for line in template_guide_rows():
-        guide.append(list(line))
+        guide.append(neutralise_row(line))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

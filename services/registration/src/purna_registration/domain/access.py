@@ -34,3 +34,14 @@ def may_read_nik(roles: frozenset[str], actor_office: str | None, participant_of
         and actor_office is not None
         and actor_office.casefold() == participant_office.casefold()
     )
+
+
+def may_know_participant(
+    roles: frozenset[str], actor_office: str | None, participant_office: str
+) -> bool:
+    """Whether the actor may learn anything of a participant (id, office, name): office-wide
+    roles, or staff of the participant's own office. Everyone else is answered as if the
+    participant did not exist (UU PDP: purpose limitation across BP3MI offices)."""
+    if roles & OFFICE_WIDE_ROLES:
+        return True
+    return actor_office is not None and actor_office.casefold() == participant_office.casefold()

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from purna_shared.text import text_problem
+
 from .errors import FieldError, ValidationFailed
 from .participant import CATEGORIES, MAX_PLACE_LENGTH, tidy_text
 from .regions import regency_error
@@ -42,7 +44,9 @@ def validate_campaign(form: CampaignForm) -> CampaignForm:
     """Check and tidy a new campaign; raise :class:`ValidationFailed` naming each bad field."""
     errors: list[FieldError] = []
     name = tidy_text(form.name)
-    if not name:
+    if why := text_problem(form.name):
+        errors.append(FieldError("name", why))
+    elif not name:
         errors.append(FieldError("name", "must not be empty"))
     elif len(name) > MAX_CAMPAIGN_NAME:
         errors.append(FieldError("name", f"must be at most {MAX_CAMPAIGN_NAME} characters"))
@@ -50,7 +54,9 @@ def validate_campaign(form: CampaignForm) -> CampaignForm:
     if why := regency_error(regency[:2], regency):
         errors.append(FieldError("regency_code", why))
     village = tidy_text(form.village) if form.village else None
-    if village is not None and len(village) > MAX_PLACE_LENGTH:
+    if form.village and (why := text_problem(form.village)):
+        errors.append(FieldError("village", why))
+    elif village is not None and len(village) > MAX_PLACE_LENGTH:
         errors.append(FieldError("village", f"must be at most {MAX_PLACE_LENGTH} characters"))
     if form.ends_on < form.starts_on:
         errors.append(FieldError("ends_on", "must not be before starts_on"))

@@ -7,6 +7,7 @@ a bad row is reported (row, column, why) and never stops the good ones.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -120,6 +121,19 @@ class RowError:
     message: str
 
 
+#: unknown columns described one by one in a header error (the rest are counted)
+_SHOWN_UNKNOWN = 20
+
+
+def _unknown_column(position: int, name: str) -> str:
+    """``column 3``, with the template column it was probably meant to be when it is close to
+    one (a typo such as ``emial``); the cell's own text is not repeated."""
+    if not name:
+        return f"column {position} (empty)"
+    close = difflib.get_close_matches(name, COLUMN_NAMES, n=1, cutoff=0.75)
+    return f"column {position} (did you mean {close[0]}?)" if close else f"column {position}"
+
+
 def normalise_header(cells: Sequence[str]) -> tuple[str, ...]:
     """Map the header row to template column names; raise :class:`HeaderError` when a
     required column is missing, a column is unknown (a typo would silently drop data) or a
@@ -132,10 +146,18 @@ def normalise_header(cells: Sequence[str]) -> tuple[str, ...]:
     missing = [c for c in COLUMN_NAMES if c in REQUIRED_COLUMNS and c not in names]
     if missing:
         problems.append(f"missing required column(s): {', '.join(missing)}")
-    unknown = [n or "(empty)" for n in names if n not in COLUMN_NAMES]
+    # Unknown columns are named by position, never by their text: a file without its header
+    # row has personal data there (a NIK, a name, a phone number).
+    unknown = [(position, n) for position, n in enumerate(names, start=1) if n not in COLUMN_NAMES]
     if unknown:
-        problems.append(f"unknown column(s): {', '.join(unknown)}")
-    repeated = sorted({n for n in names if n and names.count(n) > 1})
+        shown = ", ".join(_unknown_column(position, n) for position, n in unknown[:_SHOWN_UNKNOWN])
+        more = len(unknown) - _SHOWN_UNKNOWN
+        problems.append(f"unknown column(s): {shown}" + (f" and {more} more" if more > 0 else ""))
+        if any(any(ch.isdigit() or ch == "@" for ch in n) for n in names):
+            problems.append(
+                "the first row looks like data: the file must start with the template's header row"
+            )
+    repeated = sorted({n for n in names if n in COLUMN_NAMES and names.count(n) > 1})
     if repeated:
         problems.append(f"repeated column(s): {', '.join(repeated)}")
     if problems:
@@ -201,9 +223,7 @@ def parse_row(
         try:
             return parse_date(value)
         except ValueError:
-            errors.append(
-                RowError(row_number, name, f"{value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
-            )
+            errors.append(RowError(row_number, name, "is not a date (YYYY-MM-DD or DD/MM/YYYY)"))
             return None
 
     def typed_bool(name: str, value: str) -> bool | None:
@@ -299,7 +319,10 @@ def duplicate_in_file(first_row: int) -> str:
     return f"repeats the NIK of row {first_row} in this file; registered once"
 
 
-def already_registered(participant_id: str) -> str:
+def already_registered(participant_id: str | None) -> str:
+    """``participant_id`` None: registered by another office, which is all the report says."""
+    if participant_id is None:
+        return "is already registered by another office; that office can transfer the participant"
     return f"is already registered (participant {participant_id})"
 
 

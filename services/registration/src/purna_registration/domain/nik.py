@@ -75,7 +75,8 @@ class Nik:
 
 
 def parse_nik(raw: str) -> Nik:
-    """Check a NIK's structure; raise :class:`NikError` saying what is wrong.
+    """Check a NIK's structure; raise :class:`NikError` saying what is wrong (never repeating
+    the digits: the message goes into responses and import reports).
 
     Spaces and dots people type for readability are ignored; anything else that is not a digit
     is an error."""
@@ -85,20 +86,20 @@ def parse_nik(raw: str) -> Nik:
     if len(value) != NIK_LENGTH:
         raise NikError(f"must be exactly {NIK_LENGTH} digits, got {len(value)}")
     if value[:2] not in PROVINCE_CODES:
-        raise NikError(f"province code {value[:2]} (digits 1-2) is not an Indonesian province")
+        raise NikError("province code (digits 1-2) is not an Indonesian province")
     if value[2:4] == "00":
         raise NikError("regency code (digits 3-4) must not be 00")
     if value[4:6] == "00":
         raise NikError("district code (digits 5-6) must not be 00")
     day, month, yy = int(value[6:8]), int(value[8:10]), int(value[10:12])
     if not (1 <= day <= 31 or FEMALE_DAY_OFFSET + 1 <= day <= FEMALE_DAY_OFFSET + 31):
-        raise NikError(f"birth day {value[6:8]} (digits 7-8) must be 01-31, or 41-71 for a woman")
+        raise NikError("birth day (digits 7-8) must be 01-31, or 41-71 for a woman")
     if not 1 <= month <= 12:
-        raise NikError(f"birth month {value[8:10]} (digits 9-10) must be 01-12")
+        raise NikError("birth month (digits 9-10) must be 01-12")
     real_day = day - FEMALE_DAY_OFFSET if day > FEMALE_DAY_OFFSET else day
     # The century is unknown here: the date only has to exist in one of 19yy or 20yy.
     if not any(real_day <= calendar.monthrange(c + yy, month)[1] for c in (1900, 2000)):
-        raise NikError(f"birth date (digits 7-12) has no day {real_day} in month {month:02d}")
+        raise NikError("birth date (digits 7-12) is not a date: the month has no such day")
     if value[12:] == "0000":
         raise NikError("serial number (digits 13-16) must not be 0000")
     return Nik(value)
@@ -115,10 +116,9 @@ def birth_date_disagreement(nik: Nik, birth_date: date) -> str | None:
         nik.birth_year_2d,
     ):
         return None
-    return (
-        f"{birth_date.isoformat()} does not agree with the NIK, whose digits 7-12 give "
-        f"day {nik.birth_day:02d}, month {nik.birth_month:02d}, year ..{nik.birth_year_2d:02d}"
-    )
+    # Neither date is repeated: both are personal data, and this message is stored in import
+    # reports.
+    return "does not agree with the birth date in the NIK (digits 7-12: day, month, year)"
 
 
 def gender_disagreement(nik: Nik, gender: Gender) -> str | None:

@@ -18,6 +18,8 @@ from typing import Literal, get_args
 
 import phonenumbers
 
+from purna_shared.text import text_problem
+
 from .errors import ConsentWithdrawnError, FieldError, ValidationFailed
 from .nik import (
     Gender,
@@ -164,6 +166,8 @@ def tidy_text(value: str) -> str:
 
 
 def name_error(value: str) -> str | None:
+    if why := text_problem(value):
+        return why
     if not value:
         return "must not be empty"
     if len(value) > MAX_NAME_LENGTH:
@@ -194,7 +198,10 @@ def _check_address(address: Address, prefix: str, errors: list[FieldError]) -> A
         errors.append(FieldError(f"{prefix}regency_code", why))
     for name in ("district", "village"):
         value = getattr(tidy, name)
-        if not value:
+        # checked before tidying too: whitespace collapsing would hide some control characters
+        if why := text_problem(getattr(address, name)) or text_problem(value):
+            errors.append(FieldError(f"{prefix}{name}", why))
+        elif not value:
             errors.append(FieldError(f"{prefix}{name}", "must not be empty"))
         elif len(value) > MAX_PLACE_LENGTH:
             errors.append(
@@ -209,6 +216,9 @@ def _check_email(email: str | None, errors: list[FieldError]) -> str | None:
     tidy = email.strip().lower()
     if not tidy:
         return None
+    if why := text_problem(email):
+        errors.append(FieldError("email", why))
+        return tidy
     if len(tidy) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(tidy):
         errors.append(FieldError("email", "is not an e-mail address (name@domain.tld)"))
     return tidy
@@ -230,7 +240,7 @@ def _check_channels(
         errors.append(
             FieldError(
                 "consent.channels",
-                f"unknown channel(s) {', '.join(unknown)}; allowed: {', '.join(CHANNELS)}",
+                f"{len(unknown)} unknown channel(s); allowed: {', '.join(CHANNELS)}",
             )
         )
     if "email" in channels and not email:
@@ -249,7 +259,7 @@ def _check_pmi(
         )
     elif country not in _COUNTRIES:
         errors.append(
-            FieldError("pmi.destination_country", f"{country!r} is not an ISO 3166-1 alpha-2 code")
+            FieldError("pmi.destination_country", "is not an ISO 3166-1 alpha-2 code (e.g. MY)")
         )
     sector = pmi.sector.strip()
     if sector not in SECTORS:
@@ -272,7 +282,7 @@ def _check_family(family: FamilyLink, errors: list[FieldError]) -> FamilyLink:
             FieldError("family.relation", f"must be one of {', '.join(FAMILY_RELATIONS)}")
         )
     worker_name = tidy_text(family.worker_name)
-    if why := name_error(worker_name):
+    if why := text_problem(family.worker_name) or name_error(worker_name):
         errors.append(FieldError("family.worker_name", why))
     return FamilyLink(family.relation, worker_name, family.worker_abroad)
 
@@ -289,7 +299,7 @@ def validate_registration(form: RegistrationForm, *, today: date) -> Registratio
         errors.append(FieldError("nik", str(exc)))
 
     full_name = tidy_text(form.full_name)
-    if why := name_error(full_name):
+    if why := text_problem(form.full_name) or name_error(full_name):
         errors.append(FieldError("full_name", why))
 
     if form.gender not in GENDERS:
@@ -302,11 +312,12 @@ def validate_registration(form: RegistrationForm, *, today: date) -> Registratio
         errors.append(FieldError("birth_date", "must not be in the future"))
     elif birth_date.year < EARLIEST_BIRTH_YEAR:
         errors.append(FieldError("birth_date", f"must not be before {EARLIEST_BIRTH_YEAR}"))
-    elif (age := age_on(birth_date, today)) < EKTP_MIN_AGE and form.marital_status == "belum_kawin":
+    elif age_on(birth_date, today) < EKTP_MIN_AGE and form.marital_status == "belum_kawin":
         errors.append(
             FieldError(
                 "birth_date",
-                f"gives age {age}: a NIK holder registers from {EKTP_MIN_AGE}, or once married",
+                f"gives an age under {EKTP_MIN_AGE}: a NIK holder registers from {EKTP_MIN_AGE}, "
+                "or once married",
             )
         )
     if nik is not None:
@@ -536,7 +547,7 @@ def _checked_changes(
     full_name: str | _Unset = UNSET
     if changes.full_name is not UNSET:
         full_name = tidy_text(changes.full_name)
-        if why := name_error(full_name):
+        if why := text_problem(changes.full_name) or name_error(full_name):
             errors.append(FieldError("full_name", why))
     phone: str | _Unset = UNSET
     if changes.phone is not UNSET:

@@ -23,7 +23,9 @@ from purna_shared.http.auth import Principal, Role, require_read, require_roles
 from purna_shared.http.context import current_request_id
 from purna_shared.http.pagination import Limit, Offset, Page
 from purna_shared.http.problems import ProblemError, problem_responses
+from purna_shared.http.ratelimit import RateLimiter
 from purna_shared.http.transaction import Transaction, idempotent_transaction, transaction
+from purna_shared.text import text_problem
 
 from ..adapters.nik_vault import NikVault
 from ..adapters.repository import ParticipantFilter, list_participants
@@ -65,6 +67,18 @@ IdempotentTx = Annotated[Transaction[RegistrationUnitOfWork], Depends(idempotent
 def _vault(request: Request) -> NikVault:
     vault: NikVault = request.app.state.nik_vault
     return vault
+
+
+def _nik_lookups(request: Request) -> RateLimiter:
+    """The per-user budget of NIK lookups, kept in Redis so every API replica shares it."""
+    settings: RegistrationSettings = request.app.state.settings
+    return RateLimiter(
+        request.app.state.redis,
+        name="nik-lookup",
+        limit=settings.nik_lookup_limit,
+        window_seconds=settings.nik_lookup_window_seconds,
+        key_prefix=settings.stream_prefix,
+    )
 
 
 def _actor(principal: Principal, request: Request) -> Actor:
@@ -123,6 +137,13 @@ def _install_domain_errors(app: FastAPI) -> None:
 
     async def duplicate(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AlreadyRegistered)
+        if exc.participant_id is None:  # another office's participant: no id, office or name
+            return ProblemError(
+                409,
+                "Already registered",
+                "A participant with this NIK is already registered by another office; no "
+                "second record was made. That office can transfer the participant.",
+            ).response(request)
         return ProblemError(
             409,
             "Already registered",
@@ -189,7 +210,7 @@ def _registration_form(body: schemas.RegisterParticipant, office: str) -> Regist
     status_code=201,
     response_model=schemas.ParticipantOut,
     summary="Register a PMI purna or keluarga PMI (once per NIK)",
-    responses=problem_responses(409),
+    responses=problem_responses(409, 429),
 )
 async def register_participant(
     body: schemas.RegisterParticipant, principal: Writer, tx: IdempotentTx, request: Request
@@ -202,7 +223,12 @@ async def register_participant(
         p = await participants.register(uow, form, actor, vault=_vault(request))
         return 201, schemas.ParticipantOut.of(p).model_dump(mode="json")
 
-    response = await tx.respond(work)
+    try:
+        response = await tx.respond(work)
+    except AlreadyRegistered:
+        # A refused duplicate answers "this NIK is registered" like a lookup: same budget.
+        await _nik_lookups(request).hit(principal.subject)
+        raise
     if response.status_code == 201:
         body_id = json.loads(bytes(response.body))["id"]
         response.headers["Location"] = f"/participants/{body_id}"
@@ -255,22 +281,19 @@ async def list_participants_route(
 @participants_router.post(
     "/participants/lookup",
     response_model=schemas.NikLookupResult,
+    responses=problem_responses(429),
     summary="Is this NIK registered? (the NIK travels in the body, never in a URL)",
 )
 async def lookup_nik(
     body: schemas.NikLookup, principal: Writer, tx: Tx, request: Request
 ) -> schemas.NikLookupResult:
-    digest = participants.nik_digest_for_search(body.nik, _vault(request))
+    await _nik_lookups(request).hit(principal.subject)
+    actor = _actor(principal, request)
 
     async def work(uow: RegistrationUnitOfWork) -> schemas.NikLookupResult:
-        session = uow.session
-        items, _ = await list_participants(
-            session, ParticipantFilter(nik_digest=digest), limit=1, offset=0
-        )
-        if not items:
-            return schemas.NikLookupResult(registered=False)
+        found = await participants.lookup(uow.session, body.nik, actor, vault=_vault(request))
         return schemas.NikLookupResult(
-            registered=True, participant_id=items[0].id, office=items[0].office
+            registered=found.registered, participant_id=found.participant_id, office=found.office
         )
 
     result: schemas.NikLookupResult = await tx.run(work)
@@ -512,6 +535,8 @@ async def upload_import(
     job_office = _office_for_write(principal, office)
     actor = _actor(principal, request)
     filename = (file.filename or "upload").rsplit("/", 1)[-1][:255]
+    if why := text_problem(filename):  # the name is stored and shown in every report
+        raise ValidationFailed.single("file", f"its name {why}")
     with tempfile.TemporaryDirectory(prefix="purna-upload-") as folder:
         path, size, digest, head = await asyncio.to_thread(
             _spool_upload, file.file, Path(folder), settings.import_max_bytes
@@ -637,7 +662,8 @@ async def read_audit_log(
     limit: Limit = 50,
     offset: Offset = 0,
     participant_id: Annotated[str | None, Query(max_length=64)] = None,
-    action: Literal["nik_read", "registered", "updated", "consent_withdrawn"] | None = None,
+    action: Literal["nik_read", "nik_lookup", "registered", "updated", "consent_withdrawn"]
+    | None = None,
 ) -> Page[schemas.AuditEntry]:
     async def work(uow: RegistrationUnitOfWork) -> Page[schemas.AuditEntry]:
         session = uow.session

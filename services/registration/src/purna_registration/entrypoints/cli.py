@@ -8,7 +8,6 @@ deployment. The API's worker does the processing; this command shows its progres
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 import uuid
@@ -20,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from purna_shared.export import SafeCsvWriter
 
 from ..settings import RegistrationSettings
 
@@ -61,7 +62,7 @@ def _write_errors(client: httpx.Client, import_id: str, path: Path) -> int:
     """Every row error of the import into a CSV, page by page."""
     written = 0
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        writer = SafeCsvWriter(out)  # messages and ids must not run as formulas
         writer.writerow(["row", "field", "kind", "message", "participant_id"])
         while True:
             page = client.get(

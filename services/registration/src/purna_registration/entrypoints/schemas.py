@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from purna_shared.http.pagination import Page
+from purna_shared.text import InputModel
 
 from ..domain import participant as model
 from ..domain.access import NikReadPurpose
@@ -24,7 +25,7 @@ Gender = Literal["L", "P"]
 _Text = Field(max_length=200)
 
 
-class _In(BaseModel):
+class _In(InputModel):
     # Unknown fields are refused: a misspelt optional field would otherwise vanish silently.
     model_config = ConfigDict(extra="forbid", str_max_length=500)
 

@@ -15,7 +15,9 @@ from ..adapters.orm import audit_log
 from ..adapters.repository import as_utc
 from .actor import Actor
 
-AuditAction = Literal["nik_read", "registered", "updated", "consent_withdrawn", "imported"]
+AuditAction = Literal[
+    "nik_read", "nik_lookup", "registered", "updated", "consent_withdrawn", "imported"
+]
 
 
 async def record(

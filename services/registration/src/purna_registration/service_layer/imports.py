@@ -41,7 +41,6 @@ from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
 from ..adapters.orm import import_file_chunks, import_jobs, import_row_errors
 from ..adapters.spreadsheet import FileFormat, SpreadsheetError, open_rows, xlsx_row_estimate
-from ..domain.errors import ValidationFailed
 from ..domain.imports import (
     HeaderError,
     RowError,
@@ -55,7 +54,7 @@ from ..domain.participant import Participant, Registration
 from ..settings import RegistrationSettings
 from . import audit, events
 from .actor import Actor
-from .participants import NotFound, listing_office, new_id
+from .participants import NotFound, check_campaign, listing_office, new_id
 from .unit_of_work import RegistrationUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -149,14 +148,7 @@ async def create_job(
 ) -> ImportJob:
     """Store the upload and a pending job in the caller's transaction."""
     session = uow.session
-    if campaign_id is not None:
-        campaign = await repo.get_campaign(session, campaign_id)
-        if campaign is None:
-            raise ValidationFailed.single("campaign_id", "no campaign has this id")
-        if campaign.office != office:
-            raise ValidationFailed.single(
-                "campaign_id", f"the campaign belongs to office {campaign.office}, not {office}"
-            )
+    await check_campaign(session, campaign_id, office, actor)
     job_id = new_id()
     values = {
         "id": job_id,
@@ -578,13 +570,14 @@ class ImportRunner:
                         )
                     )
                 else:
+                    # The id only for the job's own office (an admin's job names its office).
+                    known = found.office.casefold() == job.office.casefold()
+                    shown = found.participant_id if known else None
                     errors.append(
                         (
-                            RowError(
-                                candidate.row, "nik", already_registered(found.participant_id)
-                            ),
+                            RowError(candidate.row, "nik", already_registered(shown)),
                             "already_registered",
-                            found.participant_id,
+                            shown,
                         )
                     )
             for p in registered:

@@ -3,6 +3,8 @@ audit rows commit together or not at all."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,13 +12,12 @@ from purna_shared.errors import ForbiddenError, NotFoundError, PreconditionFaile
 
 from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
-from ..domain.access import OFFICE_WIDE_ROLES, may_read_nik
+from ..domain.access import OFFICE_WIDE_ROLES, may_know_participant, may_read_nik
 from ..domain.errors import ValidationFailed
 from ..domain.nik import NikError, parse_nik
 from ..domain.participant import (
     Participant,
     ParticipantChanges,
-    Registration,
     RegistrationForm,
     validate_registration,
 )
@@ -28,11 +29,22 @@ SERVICE = "registration"
 
 
 class AlreadyRegistered(Exception):  # noqa: N818 - a fact, not a failure
-    """The NIK belongs to a registered participant; no second record was made."""
+    """The NIK belongs to a registered participant; no second record was made.
 
-    def __init__(self, participant_id: str) -> None:
+    ``participant_id`` is None when the participant belongs to an office the actor may not
+    know of: the answer then says only that the NIK is taken."""
+
+    def __init__(self, participant_id: str | None) -> None:
         super().__init__(participant_id)
         self.participant_id = participant_id
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    registered: bool
+    #: None unless the actor may know the participant (same office, or an office-wide role)
+    participant_id: str | None = None
+    office: str | None = None
 
 
 class NotFound(NotFoundError):  # noqa: N818
@@ -62,16 +74,19 @@ def new_id() -> str:
     return str(uuid_utils.uuid7())
 
 
-async def check_campaign(session: AsyncSession, registration: Registration) -> None:
-    if registration.campaign_id is None:
+async def check_campaign(
+    session: AsyncSession, campaign_id: str | None, office: str, actor: Actor
+) -> None:
+    """The campaign exists and belongs to ``office``. A campaign the actor may not know of
+    (another office's, for an operator) is answered like a missing one."""
+    if campaign_id is None:
         return
-    campaign = await repo.get_campaign(session, registration.campaign_id)
-    if campaign is None:
+    campaign = await repo.get_campaign(session, campaign_id)
+    if campaign is None or not may_know_participant(actor.roles, actor.office, campaign.office):
         raise ValidationFailed.single("campaign_id", "no campaign has this id")
-    if campaign.office != registration.office:
+    if campaign.office != office:
         raise ValidationFailed.single(
-            "campaign_id",
-            f"the campaign belongs to office {campaign.office}, not {registration.office}",
+            "campaign_id", f"the campaign belongs to office {campaign.office}, not {office}"
         )
 
 
@@ -82,7 +97,7 @@ async def register(
     :class:`AlreadyRegistered` (with the existing participant's id)."""
     session = uow.session
     registration = validate_registration(form, today=uow.today)
-    await check_campaign(session, registration)
+    await check_campaign(session, registration.campaign_id, registration.office, actor)
     participant = Participant.register(registration, participant_id=new_id(), now=uow.now)
     digest = vault.digest(registration.nik.value)
     row = repo.participant_values(
@@ -92,19 +107,38 @@ async def register(
         registered_by=actor.subject,
     )
     if not await repo.insert_unless_registered(session, [row]):
-        existing = await repo.find_by_digests(session, [digest])
-        raise AlreadyRegistered(existing[digest].participant_id)
+        found = (await repo.find_by_digests(session, [digest]))[digest]
+        known = may_know_participant(actor.roles, actor.office, found.office)
+        raise AlreadyRegistered(found.participant_id if known else None)
     uow.collect(events.integration_events(participant))
     await audit.record(session, actor, "registered", [participant.id])
     return participant
 
 
 def _ensure_scope(participant: Participant, actor: Actor) -> None:
-    if actor.roles & OFFICE_WIDE_ROLES:
-        return
-    if actor.office is None or actor.office.casefold() != participant.office.casefold():
+    if not may_know_participant(actor.roles, actor.office, participant.office):
         # Another office's participant: answer as if it did not exist.
         raise NotFound(participant.id)
+
+
+async def lookup(session: AsyncSession, nik: str, actor: Actor, *, vault: NikVault) -> LookupResult:
+    """Whether a NIK is registered, and to whom when the actor may know. Every lookup is
+    audited, hit or miss (who asked, when, and what it found; never the NIK)."""
+    digest = nik_digest_for_search(nik, vault)
+    found = (await repo.find_by_digests(session, [digest])).get(digest)
+    known = found is not None and may_know_participant(actor.roles, actor.office, found.office)
+    await audit.record(
+        session,
+        actor,
+        "nik_lookup",
+        [found.participant_id if known and found is not None else None],
+        detail={"registered": found is not None, "disclosed": known},
+    )
+    if found is None:
+        return LookupResult(registered=False)
+    if not known:
+        return LookupResult(registered=True)
+    return LookupResult(registered=True, participant_id=found.participant_id, office=found.office)
 
 
 async def load(

@@ -45,14 +45,28 @@ class Waiting:
     arrival: int
 
 
+def same_office(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
+
+
 def ensure_may_enrol(
     participant_id: str,
     participant: ParticipantRecord | None,
     overlapping_seat_session_id: str | None,
+    *,
+    session_office: str | None = None,
 ) -> None:
-    """Refuse participants training cannot take: not registered yet, consent withdrawn, or
-    already seated in a session on overlapping days."""
+    """Refuse participants training cannot take: not registered yet, registered by another
+    BP3MI office than the session's, consent withdrawn, or already seated in a session on
+    overlapping days.
+
+    Another office's participant is refused exactly like an unknown one: enrolling them would
+    tell the operator they exist, send them a message from an office they never dealt with, and
+    put their name on this office's roster (UU PDP). A move between offices is a transfer their
+    own office makes in registration, after which the participant belongs to the new office."""
     if participant is None or not participant.registered:
+        raise ParticipantNotKnownError(participant_id)
+    if session_office is not None and not same_office(participant.office, session_office):
         raise ParticipantNotKnownError(participant_id)
     if not participant.consent_granted:
         raise ConsentWithdrawnError(participant_id)

@@ -24,6 +24,7 @@ from purna_shared.http.auth import Principal, Role, require_read, require_roles
 from purna_shared.http.pagination import limit_query, offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
 from purna_shared.http.transaction import Transaction, idempotent_transaction, transaction
+from purna_shared.text import CheckedText
 
 from .. import __version__
 from ..adapters.certificate_pdf import render_certificate
@@ -314,7 +315,7 @@ async def cancel_enrolment(
     principal: Operator,
     tx: Tx,
     reason: Annotated[
-        str | None, Query(max_length=500, pattern=NO_CONTROL, description="Why, briefly")
+        CheckedText | None, Query(max_length=500, pattern=NO_CONTROL, description="Why, briefly")
     ] = None,
 ) -> CancellationOut:
     async def work(uow: TrainingUnitOfWork) -> CancellationOut:

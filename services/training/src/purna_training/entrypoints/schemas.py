@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from purna_shared.http.pagination import Page
+from purna_shared.text import InputModel
 
 from ..adapters.repository import SeatCounts
 from ..domain.completion import Outcome
@@ -50,7 +51,7 @@ SessionStatusName = Literal["scheduled", "in_progress", "completed", "cancelled"
 EnrollmentStatusName = Literal["enrolled", "waitlisted", "cancelled"]
 
 
-class Request(BaseModel):
+class Request(InputModel):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -66,7 +66,9 @@ async def enrol(
     seated = await repo.seats_on_overlapping_days(
         [participant_id], session.days, excluding=session.id
     )
-    ensure_may_enrol(participant_id, participant, seated.get(participant_id))
+    ensure_may_enrol(
+        participant_id, participant, seated.get(participant_id), session_office=session.office
+    )
 
     counts = (await repo.seat_counts([session.id]))[session.id]
     status = place_for_newcomer(session.capacity, counts.enrolled, counts.waitlisted)
