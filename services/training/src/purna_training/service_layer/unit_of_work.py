@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from purna_shared.contracts.base import IntegrationEvent
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.messaging.outbox import Outbox
+from purna_shared.reference import Zone
 
 from ..adapters.clock import Clock
 from ..adapters.repository import TrainingRepository
-from ..domain.sessions import local_date
 
 OUTBOX = Outbox("training")
 
@@ -44,10 +44,9 @@ class UnitOfWork:
             self._now = self.clock.now()
         return self._now
 
-    @property
-    def today(self) -> date:
-        """Today in NTB (WITA)."""
-        return local_date(self.now)
+    def today_in(self, zone: Zone) -> date:
+        """Today in ``zone`` (a session's: its days are dates where it is held)."""
+        return zone.local_date(self.now)
 
     async def emit(self, event: IntegrationEvent) -> None:
         """Stage ``event`` in the outbox: it leaves only if this transaction commits."""
