@@ -471,9 +471,9 @@ async def record_assessment(
     tags=["completion"],
     response_model=CompletionOut,
     summary="Complete the session: outcomes, certificate numbers, one SessionCompleted",
-    description="Allowed from the session's last day on (where it is held), once every session day has "
-    "its attendance. Completing a completed session returns the stored result and emits "
-    "nothing.",
+    description="Allowed from the session's last day on (where it is held), once every "
+    "session day has its attendance. Completing a completed session returns the stored "
+    "result and emits nothing.",
     responses=problem_responses(404, 409),
 )
 async def complete_session(

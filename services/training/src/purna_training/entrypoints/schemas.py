@@ -139,7 +139,8 @@ class ScheduleSessionIn(Request):
     start_date: dt.date = Field(description="First day (a date where the session is held)")
     end_date: dt.date | None = Field(
         None,
-        description="Last day (a date where the session is held); default: the programme's default length",
+        description="Last day (a date where the session is held); "
+        "default: the programme's default length",
     )
     capacity: int | None = Field(
         None, ge=1, le=MAX_CAPACITY, description="Seats; default: the programme's (20)"
