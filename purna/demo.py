@@ -399,7 +399,7 @@ def print_table(results: list[VillageResult]) -> None:
         "completed",
         "pre-qualified",
         "messages sent",
-        "held to 07:00 WITA",
+        "held to 07:00 local",
         "pre-qualified plafond",
     ):
         table.add_column(column, justify="left" if column in ("desa", "training") else "right")

@@ -11,6 +11,7 @@ from purna_notification.adapters.templates import TemplateError, TemplateRendere
 from purna_notification.domain.gsm7 import is_gsm7
 from purna_notification.domain.messages import TEMPLATES, PlanningContext, plan
 from purna_notification.domain.schedule import ReminderRule
+from purna_shared.reference import Zone, office_sender
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +23,13 @@ def context_of(name: str, **payload: Any) -> dict[str, Any]:
     spec = TEMPLATES[name]
     event = spec.event.model_validate({**spec.sample_payload(), **payload})
     [planned] = [p for p in plan(event, PlanningContext(RULE, None)) if p.template == name][:1]
-    return {**planned.context, "nama": "Baiq Nurul Aini", "sapaan": "Ibu"}
+    return {
+        **planned.context,
+        "nama": "Baiq Nurul Aini",
+        "sapaan": "Ibu",
+        "zona": Zone.WITA,
+        "bp3mi": office_sender("NTB"),
+    }
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
@@ -89,3 +96,9 @@ def test_a_missing_fact_or_template_is_an_error_not_a_blank() -> None:
         RENDERER.render("credit-approved", "sms", {"nama": "x", "sapaan": "Ibu"})
     with pytest.raises(TemplateError, match="no template"):
         RENDERER.render("no-such-template", "sms", {})
+
+
+def test_each_office_signs_its_own_messages() -> None:
+    jatim = {**context_of("participant-enrolled"), "bp3mi": office_sender("JATIM")}
+    sms = RENDERER.render("participant-enrolled", "sms", jatim)
+    assert sms.body.startswith("BP3MI Jatim:") and "NTB" not in sms.body

@@ -133,3 +133,45 @@ def test_office_lookups() -> None:
     assert reference.office_zone("NOPE", default=Zone.WIT) is Zone.WIT
     with pytest.raises(KeyError):
         reference.office_zone("NOPE")
+
+
+#: an IANA name, an abbreviation, or a fixed offset (``+08:00`` alone or after a time with
+#: seconds, ``UTC+8``); a range of wall-clock times such as 21:00-07:00 is not an offset
+ZONE_LITERAL = re.compile(
+    r"Asia/(Jakarta|Makassar|Jayapura)|\bWI(B|TA|T)\b"
+    r"|(?<![\d:])[+-]0[789]:00|\d{2}:\d{2}:\d{2}(\.\d+)?[+-]0[789]:00|\b(UTC|GMT) ?[+-]0?[789]\b"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ('ZoneInfo("Asia/Makassar")', True),
+        ("09.00 WITA", True),
+        ('"2024-08-15T10:00:00+08:00"', True),
+        ('offset = "+07:00"', True),
+        ("UTC+9 in Papua", True),
+        ("quiet hours 21:00-07:00", False),
+        ("WITAN is a name", False),
+    ],
+)
+def test_the_zone_literal_pattern(line: str, found: bool) -> None:
+    assert bool(ZONE_LITERAL.search(line)) is found
+
+
+def test_no_service_names_a_zone_outside_the_reference_data() -> None:
+    """Every module of every service takes its zone from the reference data (the session's,
+    the recipient's, the office's), never from a literal."""
+    roots = [REPO / "services", REPO / "purna", REPO / "shared" / "src"]
+    allowed = REPO / "shared" / "src" / "purna_shared" / "reference"
+    offenders = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.suffix not in {".py", ".j2"} or allowed in path.parents:
+                continue
+            if "migrations" in path.parts and "versions" in path.parts:
+                continue  # history: an old migration's column comment is not code that runs
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if ZONE_LITERAL.search(line):
+                    offenders.append(f"{path.relative_to(REPO)}:{n}: {line.strip()}")
+    assert offenders == []

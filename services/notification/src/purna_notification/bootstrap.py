@@ -67,6 +67,7 @@ def build_scheduling(settings: NotificationSettings, clock: Clock | None = None)
         quiet_hours=settings.quiet_hours,
         reminder=settings.reminder_rule,
         outbox=Outbox(SOURCE),
+        home_zone=settings.home_zone,
     )
 
 
@@ -87,6 +88,7 @@ def build_dispatcher(
         policy=DispatchPolicy(
             retry=settings.retry_policy,
             quiet_hours=settings.quiet_hours,
+            home_zone=settings.home_zone,
             concurrency=settings.dispatch_concurrency,
             lease=timedelta(seconds=settings.dispatch_lease_seconds),
             poll_seconds=settings.dispatch_poll_ms / 1000,

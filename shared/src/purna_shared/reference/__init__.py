@@ -6,6 +6,7 @@ from .offices import (
     Office,
     office_error,
     office_for_province,
+    office_sender,
     office_zone,
     seed_office,
     seed_offices,
@@ -30,7 +31,7 @@ from .regions import (
     retired_regencies,
     retired_regency,
 )
-from .zones import Zone
+from .zones import Zone, earliest_date, latest_date
 
 __all__ = [
     "District",
@@ -41,9 +42,12 @@ __all__ = [
     "Zone",
     "district",
     "districts",
+    "earliest_date",
+    "latest_date",
     "nik_region_error",
     "office_error",
     "office_for_province",
+    "office_sender",
     "office_zone",
     "province",
     "province_error",

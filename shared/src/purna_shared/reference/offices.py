@@ -27,6 +27,12 @@ class Office:
     city_regency: str
     provinces: tuple[str, ...]
     head_title: str
+    #: how messages are signed, e.g. ``BP3MI Jatim`` (an SMS has little room)
+    short_name: str = ""
+
+    @property
+    def sender(self) -> str:
+        return self.short_name or self.name
 
     @property
     def province_code(self) -> str:
@@ -65,6 +71,7 @@ def seed_offices() -> dict[str, Office]:
             city_regency=entry["city_regency"],
             provinces=tuple(entry["provinces"]),
             head_title=entry["head_title"],
+            short_name=entry.get("short_name", ""),
         )
         for entry in raw["office"]
     }
@@ -77,6 +84,12 @@ def seed_office(code: str) -> Office | None:
 def office_for_province(province_code: str) -> Office | None:
     """The seeded office serving a province (the first listed if several do)."""
     return next((o for o in seed_offices().values() if province_code in o.provinces), None)
+
+
+def office_sender(code: str) -> str:
+    """How messages from an office are signed: ``BP3MI Jatim``; ``BP3MI <code>`` if unknown."""
+    found = seed_office(code)
+    return found.sender if found else f"BP3MI {code}"
 
 
 def office_zone(code: str, default: Zone | None = None) -> Zone:

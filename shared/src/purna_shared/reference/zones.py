@@ -54,3 +54,14 @@ _IANA: dict[Zone, str] = {
     Zone.WITA: "Asia/Makassar",
     Zone.WIT: "Asia/Jayapura",
 }
+
+
+def latest_date(moment: datetime) -> date:
+    """The calendar date at ``moment`` in Indonesia's easternmost zone: the latest date it is
+    anywhere in the country (a date not after it has come somewhere)."""
+    return max(zone.local_date(moment) for zone in Zone)
+
+
+def earliest_date(moment: datetime) -> date:
+    """The date at ``moment`` in the westernmost zone: the earliest date it is anywhere."""
+    return min(zone.local_date(moment) for zone in Zone)

@@ -30,7 +30,7 @@ from .. import __version__
 from ..adapters.rules_file import load_rules
 from ..domain.allocation import AllocationExhaustedError
 from ..domain.application import ApplicationInvalidError, ApplicationStatus
-from ..domain.calendar import local_date
+from ..domain.calendar import office_date
 from ..domain.prequalification import Result
 from ..domain.rules import KurRules
 from ..service_layer import allocations, applications, prequalifications, reports
@@ -317,13 +317,14 @@ async def get_schedule(
         date | None,
         Query(
             description="first due date is one month after it; default: disbursement date, "
-            "else today (WITA)"
+            "else today in the zone of the office that assessed it"
         ),
     ] = None,
 ) -> ScheduleOut:
     async with sessions() as session:
         application = await applications.get(session, application_id, bank_scope(principal))
-    start = application.disbursed_on or start_date or local_date(now)
+        office = await applications.office_of(session, application)
+    start = application.disbursed_on or start_date or office_date(now, office)
     installments = applications.schedule(application, start)
     return ScheduleOut(
         application_id=application.id,

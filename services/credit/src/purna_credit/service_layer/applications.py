@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from purna_shared.contracts.envelope import new_event_id
@@ -40,7 +40,7 @@ from ..domain.application import (
     loan_terms,
     scheme_terms,
 )
-from ..domain.calendar import local_date
+from ..domain.calendar import WESTERNMOST, local_date, office_date, offices_by_zone
 from ..domain.prequalification import Result, ReviewDecision
 from ..domain.rules import KurRules, Purpose
 from ..domain.schedule import Installment, annuity_schedule
@@ -121,7 +121,7 @@ async def submit(
         raise ApplicationInvalidError(
             [FieldError("participant_id", "the participant has withdrawn consent to processing")]
         )
-    today = local_date(now)
+    today = office_date(now, prequalification.office)
     terms = loan_terms(
         PrequalificationFacts(
             participant_id=prequalification.participant_id,
@@ -280,7 +280,7 @@ async def decide(
     if command.decision is Decision.APPROVE:
         final = command.amount if command.amount is not None else application.amount
         check_final_amount(application.amount, final)
-        if local_date(now) > application.valid_until:
+        if office_date(now, await office_of(session, application)) > application.valid_until:
             raise ConflictError(
                 f"the pre-qualification expired on {application.valid_until.isoformat()}; "
                 "its reservation is being released"
@@ -343,11 +343,12 @@ async def disburse(
         check_disbursement(ApplicationStatus(application.status))
     except TransitionError as exc:
         raise ConflictError(str(exc)) from exc
-    today = local_date(now)
+    office = await office_of(session, application)
+    today = office_date(now, office)
     day = disbursed_on or today
     if day > today:
         raise ApplicationInvalidError([FieldError("disbursed_on", "cannot be in the future")])
-    if application.decided_at is not None and day < local_date(application.decided_at):
+    if application.decided_at is not None and day < office_date(application.decided_at, office):
         raise ApplicationInvalidError([FieldError("disbursed_on", "is before the approval")])
     assert application.approved_amount is not None
     application.status = ApplicationStatus.DISBURSED.value
@@ -383,27 +384,61 @@ class SweepResult:
     promoted: int
 
 
+async def office_of(session: AsyncSession, application: Application) -> str:
+    """The BP3MI office whose assessment the application rests on (its calendar's zone)."""
+    office = await session.scalar(
+        select(Prequalification.office).where(
+            Prequalification.id == application.prequalification_id
+        )
+    )
+    if office is None:  # pragma: no cover - the foreign key holds it
+        raise NotFoundError(f"pre-qualification {application.prequalification_id} not found")
+    return office
+
+
 async def expire_lapsed(
     sessionmaker: async_sessionmaker[AsyncSession], now: datetime, batch: int = 100
 ) -> int:
     """Expire undecided applications whose pre-qualification has lapsed, releasing their
-    reservations. Safe to run in several workers at once (``SKIP LOCKED``)."""
-    today = local_date(now)
+    reservations. Safe to run in several workers at once (``SKIP LOCKED``).
+
+    An application lapses when its validity has ended in its office's zone: each zone's offices
+    are compared with that zone's today (an unknown office with the westernmost zone's)."""
+    groups = offices_by_zone()
+    known = [code for codes in groups.values() for code in codes]
+    expired = 0
+    for zone, offices in groups.items():
+        office_filter = Prequalification.office.in_(offices)
+        expired += await _expire(sessionmaker, now, local_date(now, zone), office_filter, batch)
+    unknown_office = Prequalification.office.not_in(known)
+    expired += await _expire(sessionmaker, now, local_date(now, WESTERNMOST), unknown_office, batch)
+    return expired
+
+
+async def _expire(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    now: datetime,
+    today: date,
+    office_filter: ColumnElement[bool],
+    batch: int,
+) -> int:
     expired = 0
     while True:
         async with sessionmaker() as session, session.begin():
             lapsed = list(
                 await session.scalars(
                     select(Application)
+                    .join(Prequalification, Application.prequalification_id == Prequalification.id)
                     .where(
                         Application.status.in_(
                             [ApplicationStatus.RESERVED, ApplicationStatus.WAITLISTED]
                         ),
                         Application.valid_until < today,
+                        office_filter,
                     )
                     .order_by(Application.submitted_at, Application.id)
                     .limit(batch)
-                    .with_for_update(skip_locked=True)
+                    .with_for_update(skip_locked=True, of=Application)
                     .execution_options(populate_existing=True)
                 )
             )
@@ -429,8 +464,12 @@ async def promote_waitlist(
 ) -> int:
     """Reserve quota for waitlisted applications, oldest first, as far as it now fits (a
     later, smaller one may fit where an earlier one does not). Each promotion is announced
-    with CreditApplicationSubmitted again, now ``reserved``."""
-    today = local_date(now)
+    with CreditApplicationSubmitted again, now ``reserved``.
+
+    Candidates are taken with the westernmost zone's date, the earliest in Indonesia: an
+    application is never promoted after its validity ended in the west; in the east a few
+    hours past the end of its last day may still count."""
+    today = local_date(now, WESTERNMOST)
     async with sessionmaker() as session:
         candidates = list(
             await session.scalars(

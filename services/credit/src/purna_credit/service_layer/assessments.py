@@ -33,7 +33,7 @@ from purna_shared.messaging.outbox import Outbox
 from ..adapters.orm import Application, Participant, Prequalification
 from ..adapters.sql import upsert_insert
 from ..domain.application import ApplicationStatus
-from ..domain.calendar import local_date
+from ..domain.calendar import office_date
 from ..domain.prequalification import (
     Assessment,
     ParticipantFacts,
@@ -155,7 +155,7 @@ async def assess_completed_session(
             )
         )
     )
-    today = local_date(now)
+    today = office_date(now, event.office)
     history = await kur_history(session, ids, today)
     training_base = dict(
         programme_code=event.programme.code,

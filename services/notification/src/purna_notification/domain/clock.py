@@ -1,4 +1,4 @@
-"""Time as a dependency, so that quiet hours and reminders can be tested at 22:00 WITA."""
+"""Time as a dependency, so that quiet hours and reminders can be tested at 22:00 local time."""
 
 from __future__ import annotations
 

@@ -4,12 +4,13 @@ audit rows commit together or not at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.messaging.outbox import Outbox
+from purna_shared.reference import latest_date
 
 from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
@@ -67,9 +68,9 @@ class Clock:
         return self.fixed_now or datetime.now(UTC)
 
     def today(self) -> date:
-        # Birth dates and return dates are calendar dates in Indonesia; UTC+8 (WITA) is
-        # close enough to decide "not in the future" without a time-zone database.
-        return (self.now() + timedelta(hours=8)).date()
+        # Birth dates and return dates are calendar dates somewhere in Indonesia: a date is
+        # "not in the future" if it has come in the easternmost zone.
+        return latest_date(self.now())
 
 
 async def check_campaign(session: AsyncSession, registration: Registration) -> None:

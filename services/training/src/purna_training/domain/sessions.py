@@ -131,12 +131,13 @@ class TrainingSession:
 
 def session_zone(regency_code: str, office: str) -> Zone:
     """The zone whose calendar a session keeps: that of the regency where it is held (a Jawa
-    Timur village keeps WIB whatever the server's zone), else its office's."""
+    Timur village keeps western Indonesian time whatever the server's zone), else its office's."""
     return regency_zone(regency_code) or office_zone(office)
 
 
 def session_day_at(days: SessionDays, zone: Zone, moment: datetime) -> date | None:
     """The session day ``moment`` (aware) falls on in the session's zone, or None when it is
-    on no session day (23:30 WIB on the last day is still that day; 00:30 the next is not)."""
+    on no session day (23:30 local time on the last day is still that day; 00:30 the next
+    morning is not)."""
     day = zone.local_date(moment)
     return day if day in days else None
