@@ -27,6 +27,7 @@ COPY services/registration/pyproject.toml services/registration/
 COPY services/training/pyproject.toml services/training/
 COPY services/credit/pyproject.toml services/credit/
 COPY services/notification/pyproject.toml services/notification/
+COPY services/console/pyproject.toml services/console/
 RUN uv sync --frozen --no-dev --all-packages --no-install-workspace
 
 # Then Purna itself, installed (not linked) into the environment, so /src is not needed later.

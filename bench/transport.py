@@ -38,6 +38,7 @@ from purna_shared.messaging.outbox import Outbox, OutboxRelay
 from purna_shared.messaging.tables import metadata as messaging_metadata
 from purna_shared.messaging.worker import open_worker
 from purna_shared.settings import PurnaSettings
+from purna_shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -148,10 +149,10 @@ async def purna_path(
     all_handled = asyncio.Event()
     stream = ParticipantRegistered.stream(stream_prefix)
     # Exactly what a worker process runs: its engine, its Redis connection, its consumer.
-    async with open_worker(settings) as worker:
+    async with open_worker(settings, unit_of_work=UnitOfWorkFactory(UnitOfWork, "bench")) as worker:
 
         @worker.consumer.handles(ParticipantRegistered)
-        async def nothing(_session: Any, _delivery: Delivery[ParticipantRegistered]) -> None:
+        async def nothing(_uow: Any, _delivery: Delivery[ParticipantRegistered]) -> None:
             nonlocal handled
             handled += 1
             if handled == total:

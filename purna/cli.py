@@ -46,7 +46,7 @@ def run(
     """Start Redis (embedded unless REDIS_URL is set), migrate, start every api and worker,
     run the demo campaign, and keep serving until Ctrl-C."""
     from .runner import System, serve_forever
-    from .services import SERVICES
+    from .services import CONSOLE, SERVICES
 
     system = System(data_dir)
     try:
@@ -62,6 +62,10 @@ def run(
         console.print()
         for service in SERVICES:
             console.print(f"  {service.name:<13} http://127.0.0.1:{service.port}/docs")
+        console.print(
+            f"  [bold]{'console':<13} http://127.0.0.1:{system.ports[CONSOLE.name]}/[/]"
+            "  (Konsol Purna: sign in with a role)"
+        )
         console.print("Serving. Tokens: `purna token --role admin`. Press Ctrl-C to stop.")
         serve_forever(system)
     finally:

@@ -23,7 +23,7 @@ from rich.console import Console
 from purna_shared.db import migrate
 
 from .embedded_redis import EmbeddedRedis
-from .services import SERVICES, Service
+from .services import CONSOLE, SERVICES, Service
 
 console = Console()
 
@@ -81,7 +81,8 @@ class System:
     ) -> None:
         self.data_dir = data_dir
         self.env = dict(os.environ) if env is None else env
-        self.ports = ports or {service.name: service.port for service in SERVICES}
+        # The console is started only when it has a port (tests that don't need it leave it out).
+        self.ports = ports or {service.name: service.port for service in (*SERVICES, CONSOLE)}
         self.redis: EmbeddedRedis | None = None
         self.children: list[Child] = []
 
@@ -124,11 +125,35 @@ class System:
                 )
                 child.start()
                 self.children.append(child)
+        if CONSOLE.name in self.ports:
+            self.children.append(self._start_console(logs))
         console.print(f"started {len(self.children)} processes; logs in {logs}/")
+
+    def _start_console(self, logs: Path) -> Child:
+        env = self.env | {
+            f"{CONSOLE.env_prefix}HTTP_PORT": str(self.ports[CONSOLE.name]),
+            **{
+                f"{CONSOLE.env_prefix}{service.name.upper()}_URL": (
+                    f"http://127.0.0.1:{self.ports[service.name]}"
+                )
+                for service in SERVICES
+            },
+        }
+        # `purna run` is a development run: the console's development sign-in, unless the
+        # environment configures OpenID Connect.
+        if "CONSOLE_OIDC_ISSUER" not in env:
+            env.setdefault("CONSOLE_DEV_MODE", "true")
+        child = Child(
+            "console-web", [sys.executable, "-m", CONSOLE.api_module], env, logs / "console-web.log"
+        )
+        child.start()
+        return child
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         pending: list[Service] = list(SERVICES)
+        if CONSOLE.name in self.ports:
+            pending.append(CONSOLE)
         with httpx.Client(timeout=2) as client:
             while pending and time.monotonic() < deadline:
                 self.check_children()

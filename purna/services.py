@@ -1,4 +1,5 @@
-"""The four services as the runner and tools see them: name, port, settings, migrations."""
+"""The four services as the runner and tools see them: name, port, settings, migrations; and the
+console, a web app over their APIs (no database, no worker)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,6 @@ SERVICES = (
     Service("credit", 8003),
     Service("notification", 8004),
 )
+
+#: the web console: started by ``purna run`` after the services, on their APIs
+CONSOLE = Service("console", 8080)

@@ -11,7 +11,6 @@ import asyncio
 from typing import ClassVar
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.contracts.events import SessionCompleted
 from purna_shared.db import make_engine, make_sessionmaker
@@ -19,6 +18,7 @@ from purna_shared.messaging.broker import connect, make_broker
 from purna_shared.messaging.consumer import Delivery, EventConsumer
 from purna_shared.messaging.tables import metadata as inbox_metadata
 from purna_shared.settings import PurnaSettings
+from purna_shared.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 metadata = MetaData()
 completions = Table(
@@ -33,9 +33,9 @@ class DashboardSettings(PurnaSettings):
     service: ClassVar[str] = "ministry-dashboard"  # our consumer group name
 
 
-async def count_completions(session: AsyncSession, delivery: Delivery[SessionCompleted]) -> None:
+async def count_completions(uow: UnitOfWork, delivery: Delivery[SessionCompleted]) -> None:
     """Runs inside the inbox transaction: a redelivered event changes nothing."""
-    event = delivery.event
+    event, session = delivery.event, uow.session
     done = sum(1 for outcome in event.outcomes if outcome.completed)
     current = await session.scalar(
         select(completions.c.completed).where(completions.c.regency_code == event.regency_code)
@@ -60,7 +60,10 @@ async def main(settings: DashboardSettings | None = None) -> None:
         await conn.run_sync(metadata.create_all)
     broker = make_broker(settings)
     consumer = EventConsumer(
-        redis=await connect(broker), sessionmaker=make_sessionmaker(engine), settings=settings
+        redis=await connect(broker),
+        sessionmaker=make_sessionmaker(engine),
+        settings=settings,
+        unit_of_work=UnitOfWorkFactory(UnitOfWork, settings.service),
     )
     consumer.subscribe(SessionCompleted, count_completions)
     try:

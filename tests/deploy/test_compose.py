@@ -75,7 +75,7 @@ def test_postgres_creates_one_database_and_role_per_service(compose: dict[str, A
 
 def test_every_service_runs_its_api_and_worker_from_the_one_image(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    expected = {"redis", "postgres", "migrate"} | {
+    expected = {"redis", "postgres", "migrate", "console-api"} | {
         f"{s}-{role}" for s in SERVICES for role in ("api", "worker")
     }
     assert set(services) == expected
@@ -140,3 +140,23 @@ def test_dockerignore_sends_only_what_the_build_copies() -> None:
     assert lines[0] == "**"
     assert {"!pyproject.toml", "!uv.lock", "!purna/", "!shared/", "!services/"} <= set(lines)
     assert {"**/.venv/", "**/var/", "**/__pycache__/"} <= set(lines)
+
+
+def test_the_console_runs_from_the_one_image_without_database_or_redis(
+    compose: dict[str, Any],
+) -> None:
+    console = compose["services"]["console-api"]
+    assert console["image"] == IMAGE and console["command"] == [
+        "python",
+        "-m",
+        "purna_console.entrypoints.api",
+    ]
+    assert console["read_only"] is True and console["user"] == "10001:10001"
+    assert console["ports"] == ["8080:8080"]
+    env = console["environment"]
+    assert not {"REDIS_URL"} & set(env)
+    assert not any(k.endswith("_DATABASE_URL") for k in env)
+    for service, port in PORTS.items():
+        assert env[f"CONSOLE_{service.upper()}_URL"] == f"http://{service}-api:{port}"
+        assert console["depends_on"][f"{service}-api"] == {"condition": "service_healthy"}
+    assert "http://127.0.0.1:8080/readyz" in " ".join(console["healthcheck"]["test"])

@@ -25,7 +25,15 @@ pytestmark = pytest.mark.unit
 KUBERNETES_VERSION = "1.31"
 IMAGE = "purna"
 UID = 10001
-PORTS = {"registration": 8001, "training": 8002, "credit": 8003, "notification": 8004}
+PORTS = {
+    "registration": 8001,
+    "training": 8002,
+    "credit": 8003,
+    "notification": 8004,
+    "console": 8080,
+}
+#: the web console: an api (its web process) with no worker, database or Redis user
+CONSOLE = "console"
 SCALEDOBJECT_SCHEMA = Path(__file__).with_name("scaledobject.schema.json")
 
 Obj = dict[str, Any]
@@ -203,17 +211,19 @@ def test_each_service_has_an_api_a_service_a_worker_and_an_account(
     for overlay, objects in rendered.items():
         deps, svcs = by_kind(objects, "Deployment"), by_kind(objects, "Service")
         accounts = by_kind(objects, "ServiceAccount")
-        assert set(deps) == {f"{s}-{r}" for s in SERVICES for r in ("api", "worker")}, overlay
-        assert set(svcs) == {f"{s}-api" for s in SERVICES}, overlay
-        assert set(accounts) == {*SERVICES, "purna-migrate"}, overlay
-        for service in SERVICES:
+        assert set(deps) == {f"{s}-{r}" for s in SERVICES for r in ("api", "worker")} | {
+            f"{CONSOLE}-api"
+        }, overlay
+        assert set(svcs) == {f"{s}-api" for s in (*SERVICES, CONSOLE)}, overlay
+        assert set(accounts) == {*SERVICES, CONSOLE, "purna-migrate"}, overlay
+        for service in (*SERVICES, CONSOLE):
             api = deps[f"{service}-api"]
             pod_labels = api["spec"]["template"]["metadata"]["labels"]
             selector = svcs[f"{service}-api"]["spec"]["selector"]
             assert selector.items() <= pod_labels.items()
             assert api["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
             assert svcs[f"{service}-api"]["spec"]["ports"][0]["port"] == PORTS[service]
-            for role in ("api", "worker"):
+            for role in ("api", "worker") if service != CONSOLE else ("api",):
                 pod = deps[f"{service}-{role}"]["spec"]["template"]
                 assert pod["spec"]["serviceAccountName"] == service
                 assert pod["metadata"]["labels"]["app.kubernetes.io/part-of"] == "purna"
@@ -249,6 +259,16 @@ def test_every_process_gets_its_own_redis_user_database_and_the_shared_settings(
         env = _env(c)
         config_maps = [s["configMapRef"]["name"] for s in c["envFrom"]]
         assert "purna-config" in config_maps, where
+        if service == CONSOLE:
+            # no database, no Redis: only its session secret (and the JWT secret of dev mode)
+            assert not {"REDIS_URL", "REDIS_PASSWORD"} & set(env), where
+            assert not any(name.endswith("_DATABASE_URL") for name in env), where
+            assert env["CONSOLE_SESSION_SECRET"]["valueFrom"]["secretKeyRef"] == {
+                "name": "purna-console",
+                "key": "session-secret",
+            }, where
+            assert "purna-console" in config_maps, where
+            continue
         assert env["REDIS_USERNAME"]["value"] == service, where  # = its ACL user and group
         secret = f"purna-{service}"
         assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
@@ -335,7 +355,7 @@ def test_apis_scale_on_cpu_and_registration_has_campaign_headroom(
     rendered: dict[str, list[Obj]],
 ) -> None:
     hpas = _targets(rendered["prod"], "HorizontalPodAutoscaler")
-    for service in SERVICES:
+    for service in (*SERVICES, CONSOLE):
         hpa = hpas[f"{service}-api"]["spec"]
         assert hpa["metrics"][0]["resource"]["name"] == "cpu"
         assert 2 <= hpa["minReplicas"] <= hpa["maxReplicas"]
@@ -396,6 +416,8 @@ def test_network_policies_deny_by_default_and_allow_only_what_is_needed(
                 expected |= {443}  # the OIDC key set
             if name == "notification-worker":
                 expected |= {443, 587, 465, 25}  # SMS/WhatsApp gateway and SMTP
+            if name == f"{CONSOLE}-api":
+                expected |= {8001, 8002, 8003, 8004}  # the services' APIs
             assert egress == expected, (overlay, name, egress)
             ingress = [
                 rule
@@ -407,8 +429,19 @@ def test_network_policies_deny_by_default_and_allow_only_what_is_needed(
                 port = d["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
                 assert {p["port"] for rule in ingress for p in rule["ports"]} == {port}
                 sources = [
-                    s["namespaceSelector"]["matchLabels"] for r in ingress for s in r["from"]
+                    s["namespaceSelector"]["matchLabels"]
+                    for r in ingress
+                    for s in r["from"]
+                    if "namespaceSelector" in s
                 ]
                 assert {"purna/ingress": "true"} in sources
+                pods = [
+                    s["podSelector"]["matchLabels"]
+                    for r in ingress
+                    for s in r["from"]
+                    if "podSelector" in s
+                ]
+                if name != f"{CONSOLE}-api":  # every API admits the console, and only it
+                    assert pods == [{"app.kubernetes.io/name": f"{CONSOLE}-api"}], name
             else:
                 assert ingress == [], (overlay, name)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from .http.context import current_correlation_id, current_request_id
+from .context import current_correlation_id, current_request_id
 from .settings import PurnaSettings
 
 #: keys whose values are personal data; a key also counts when it ends with ``_<key>`` or

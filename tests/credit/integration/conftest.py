@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from purna_credit.adapters.orm import MIGRATIONS_DIR, Prequalification
+from purna_credit.bootstrap import build_unit_of_work
 from purna_credit.domain.rules import DEFAULT_RULES
 from purna_credit.entrypoints.api import create_app
 from purna_credit.entrypoints.consumers import register
+from purna_credit.service_layer.unit_of_work import CreditUnitOfWork
 from purna_credit.settings import CreditSettings
+from purna_shared.clock import CallableClock
 from purna_shared.contracts.base import IntegrationEvent
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.contracts.events import (
@@ -138,12 +141,15 @@ class CreditWorld:
     def prefix(self) -> str:
         return self.settings.stream_prefix
 
-    def consumer(self, **overrides: Any) -> EventConsumer:
+    def consumer(self, **overrides: Any) -> EventConsumer[CreditUnitOfWork]:
         settings = self.settings.model_copy(update=overrides)
         consumer = EventConsumer(
-            redis=self.redis, sessionmaker=self.sessionmaker, settings=settings
+            redis=self.redis,
+            sessionmaker=self.sessionmaker,
+            settings=settings,
+            unit_of_work=build_unit_of_work(CallableClock(lambda: self.now)),
         )
-        register(consumer, rules=DEFAULT_RULES, settings=settings, clock=lambda: self.now)
+        register(consumer, rules=DEFAULT_RULES, settings=settings)
         return consumer
 
     def relay(self) -> OutboxRelay:
@@ -220,7 +226,7 @@ class CreditWorld:
     @contextlib.asynccontextmanager
     async def api(self) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
         """An app (lifespan running) and a factory of clients authenticated as a role."""
-        app = create_app(self.settings, clock=lambda: self.now)
+        app = create_app(self.settings, clock=CallableClock(lambda: self.now))
         async with app.router.lifespan_context(app):
             clients: list[httpx.AsyncClient] = []
 

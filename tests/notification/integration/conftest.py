@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from purna_notification.adapters.channels import ChannelSender
 from purna_notification.adapters.orm import MIGRATIONS_DIR, deliveries, delivery_attempts
-from purna_notification.bootstrap import build_channels, build_dispatcher, build_scheduling
+from purna_notification.bootstrap import (
+    build_channels,
+    build_dispatcher,
+    build_message_policy,
+    build_unit_of_work,
+)
 from purna_notification.domain.clock import ControlledClock
 from purna_notification.entrypoints.consumers import register
 from purna_notification.service_layer.dispatcher import Dispatcher
@@ -71,12 +76,15 @@ class World:
     gateway: FakeGateway
     _senders: list[ChannelSender] = field(default_factory=list)
 
-    def consumer(self, **overrides: Any) -> EventConsumer:
+    def consumer(self, **overrides: Any) -> EventConsumer[Any]:
         settings = self.settings.model_copy(update=overrides)
         consumer = EventConsumer(
-            redis=self.redis, sessionmaker=self.sessionmaker, settings=settings
+            redis=self.redis,
+            sessionmaker=self.sessionmaker,
+            settings=settings,
+            unit_of_work=build_unit_of_work(self.clock),
         )
-        register(consumer, build_scheduling(settings, self.clock))
+        register(consumer, build_message_policy(settings))
         return consumer
 
     def dispatcher(self, **overrides: Any) -> Dispatcher:

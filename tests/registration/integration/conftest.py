@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from purna_registration.adapters.nik_vault import NikVault
 from purna_registration.adapters.orm import MIGRATIONS_DIR, participants
+from purna_registration.bootstrap import build_unit_of_work
 from purna_registration.entrypoints.api import create_app
 from purna_registration.service_layer.imports import ImportRunner
 from purna_registration.settings import RegistrationSettings
@@ -106,7 +107,10 @@ def runner(
     sessions: async_sessionmaker[AsyncSession], settings: RegistrationSettings
 ) -> ImportRunner:
     return ImportRunner(
-        sessionmaker=sessions, vault=NikVault(settings.nik_secret), settings=settings
+        sessionmaker=sessions,
+        unit_of_work=build_unit_of_work(),
+        vault=NikVault(settings.nik_secret),
+        settings=settings,
     )
 
 

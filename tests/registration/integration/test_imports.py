@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from purna_registration.adapters.orm import import_file_chunks, import_jobs
+from purna_registration.bootstrap import build_unit_of_work
 from purna_registration.domain.imports import COLUMN_NAMES, parse_date
 from purna_registration.service_layer.imports import ImportRunner, LeaseLost
 from purna_shared.contracts.events import ParticipantRegistered
@@ -280,7 +281,11 @@ async def test_a_worker_that_dies_mid_import_is_taken_over_and_nothing_is_double
             return None  # a killed process releases nothing
 
     dying = DyingRunner(
-        sessionmaker=sessions, vault=runner._vault, settings=runner._settings, owner="dying"
+        sessionmaker=sessions,
+        unit_of_work=build_unit_of_work(),
+        vault=runner._vault,
+        settings=runner._settings,
+        owner="dying",
     )
     with pytest.raises(Crash):
         await dying.process_next()
@@ -312,7 +317,11 @@ async def test_a_stalled_worker_whose_job_was_taken_over_cannot_commit_into_it(
     content, _, _ = build_file(nik_for)
     await client.post("/imports", files={"file": ("f.csv", content, "text/csv")}, headers=ntb)
     stalled = ImportRunner(
-        sessionmaker=sessions, vault=runner._vault, settings=runner._settings, owner="stalled"
+        sessionmaker=sessions,
+        unit_of_work=build_unit_of_work(),
+        vault=runner._vault,
+        settings=runner._settings,
+        owner="stalled",
     )
     job = await stalled.claim()
     assert job is not None

@@ -14,6 +14,7 @@ import pytest
 
 from purna_registration.adapters.nik_vault import NikVault
 from purna_registration.adapters.orm import MIGRATIONS_DIR
+from purna_registration.bootstrap import build_unit_of_work
 from purna_registration.domain.imports import COLUMN_NAMES
 from purna_registration.entrypoints.api import create_app
 from purna_registration.service_layer.imports import ImportRunner
@@ -89,7 +90,10 @@ async def test_the_service_works_on_its_embedded_sqlite_file(
         try:
             sessions = make_sessionmaker(engine)
             runner = ImportRunner(
-                sessionmaker=sessions, vault=NikVault(settings.nik_secret), settings=settings
+                sessionmaker=sessions,
+                unit_of_work=build_unit_of_work(),
+                vault=NikVault(settings.nik_secret),
+                settings=settings,
             )
             assert await runner.run_until_idle() == 1
             report = (await client.get(f"/imports/{upload.json()['id']}", headers=headers)).json()

@@ -37,6 +37,12 @@ def test_mobile_numbers_are_normalised_to_e164(typed: str, e164: str) -> None:
         ("0361234567", "must be a mobile number: 08..., 628... or +628..."),  # Denpasar fixed
         ("0370123456", "must be a mobile number: 08..., 628... or +628..."),  # Mataram fixed
         ("+60123456789", "must be an Indonesian number (+62), not country code +60"),  # Malaysia
+        ("+6581234567", "must be an Indonesian number (+62), not country code +65"),  # Singapore
+        ("+852 9123 4567", "must be an Indonesian number (+62), not country code +852"),  # HK
+        # valid Indonesian numbers after 08 that are not mobile: toll-free, premium, UAN
+        ("08001234567", "is not a mobile number (its prefix is not a mobile range)"),
+        ("0809-1234-567", "is not a mobile number (its prefix is not a mobile range)"),
+        ("+628071123456", "is not a mobile number (its prefix is not a mobile range)"),
         ("0841234567", "is not a valid Indonesian mobile number (wrong length or prefix)"),  # 084
         ("0811", "is not a valid Indonesian mobile number (wrong length or prefix)"),
         ("08123456789012", "is not a valid Indonesian mobile number (wrong length or prefix)"),

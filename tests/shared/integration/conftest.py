@@ -11,7 +11,13 @@ from purna_shared.db import make_engine, make_sessionmaker
 from purna_shared.messaging.consumer import EventConsumer
 from purna_shared.messaging.outbox import Outbox, OutboxRelay
 from purna_shared.testing.plugin import DatabaseFactory
-from purna_shared.testing.probe import ProbeSettings, create_tables, effect_counts
+from purna_shared.testing.probe import (
+    ProbeSettings,
+    create_tables,
+    effect_counts,
+    probe_unit_of_work,
+)
+from purna_shared.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -31,9 +37,14 @@ class ProbeWorld:
             settings=self.settings,
         )
 
-    def consumer(self, **overrides: object) -> EventConsumer:
+    def consumer(self, **overrides: object) -> EventConsumer[UnitOfWork]:
         settings = self.settings.model_copy(update=overrides)
-        return EventConsumer(redis=self.redis, sessionmaker=self.sessionmaker, settings=settings)
+        return EventConsumer(
+            redis=self.redis,
+            sessionmaker=self.sessionmaker,
+            settings=settings,
+            unit_of_work=probe_unit_of_work(),
+        )
 
     async def effects(self) -> dict[int, int]:
         async with self.sessionmaker() as session:

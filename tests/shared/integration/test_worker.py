@@ -13,7 +13,12 @@ from purna_shared.contracts.catalog import dead_letter_stream
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.messaging.worker import open_worker, run_worker
 from purna_shared.net import free_port
-from purna_shared.testing.probe import ProbeEvent, effect_counts, install_probe_handler
+from purna_shared.testing.probe import (
+    ProbeEvent,
+    effect_counts,
+    install_probe_handler,
+    probe_unit_of_work,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +31,7 @@ async def test_worker_relays_consumes_and_answers_probes(probe_world) -> None:
         await world.outbox.add(session, ProbeEvent(n=11))  # relayed by the worker, then consumed
 
     threshold_before = gc.get_threshold()
-    async with open_worker(settings) as worker:
+    async with open_worker(settings, unit_of_work=probe_unit_of_work()) as worker:
         assert gc.get_threshold()[0] >= settings.consumer_batch * 100  # see the unit tests
         install_probe_handler(worker.consumer)
         task = asyncio.create_task(run_worker(worker))
@@ -70,7 +75,7 @@ async def test_worker_goes_on_at_once_after_its_database_connections_are_dropped
         async with world.sessionmaker() as session:
             assert await effect_counts(session) == expected
 
-    async with open_worker(settings) as worker:
+    async with open_worker(settings, unit_of_work=probe_unit_of_work()) as worker:
         install_probe_handler(worker.consumer)
         task = asyncio.create_task(run_worker(worker))
         try:

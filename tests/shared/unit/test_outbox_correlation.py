@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from purna_shared.context import request_context
 from purna_shared.db import make_engine, make_sessionmaker
-from purna_shared.http.context import request_context
-from purna_shared.messaging.outbox import Outbox
 from purna_shared.testing.probe import ProbeEvent, create_tables
+from purna_shared.unit_of_work import Cause, UnitOfWork
 
 pytestmark = pytest.mark.unit
 
@@ -18,13 +18,16 @@ async def test_request_correlation_reaches_the_event_and_a_cause_wins(tmp_path: 
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
     await create_tables(engine)
     sessionmaker = make_sessionmaker(engine)
-    outbox = Outbox("probe")
     try:
         async with sessionmaker() as session, session.begin():
             with request_context("req-1", "corr-42"):
-                during_request = await outbox.add(session, ProbeEvent(n=1))
-                caused = await outbox.add(session, ProbeEvent(n=2), cause=during_request)
-            outside = await outbox.add(session, ProbeEvent(n=3))
+                uow = UnitOfWork(session, source="probe", cause=Cause.of_request())
+                during_request = await uow.emit(ProbeEvent(n=1))
+                uow.caused_by(Cause.of(during_request))
+                caused = await uow.emit(ProbeEvent(n=2))
+            outside = await UnitOfWork(session, source="probe", cause=Cause.of_request()).emit(
+                ProbeEvent(n=3)
+            )
     finally:
         await engine.dispose()
     assert during_request.correlationid == "corr-42"

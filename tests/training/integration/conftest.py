@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from purna_shared.clock import FixedClock
 from purna_shared.contracts.base import IntegrationEvent
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.contracts.events import (
@@ -29,10 +30,11 @@ from purna_shared.messaging.outbox import OutboxRelay
 from purna_shared.messaging.tables import inbox
 from purna_shared.testing.plugin import DatabaseFactory
 from purna_shared.testing.waiting import run_until
-from purna_training.adapters.clock import FixedClock
 from purna_training.adapters.orm import MIGRATIONS_DIR
+from purna_training.bootstrap import build_unit_of_work
 from purna_training.entrypoints import consumers
 from purna_training.entrypoints.api import create_app
+from purna_training.service_layer.unit_of_work import TrainingUnitOfWork
 from purna_training.settings import TrainingSettings
 
 OFFICE = "NTB"
@@ -106,11 +108,14 @@ class TrainingWorld:
             settings=self.settings,
         )
 
-    def consumer(self, redis: Redis | None = None) -> EventConsumer:
+    def consumer(self, redis: Redis | None = None) -> EventConsumer[TrainingUnitOfWork]:
         consumer = EventConsumer(
-            redis=redis or self.redis, sessionmaker=self.sessionmaker, settings=self.settings
+            redis=redis or self.redis,
+            sessionmaker=self.sessionmaker,
+            settings=self.settings,
+            unit_of_work=build_unit_of_work(self.clock),
         )
-        consumers.register(consumer, clock=self.clock)
+        consumers.register(consumer)
         return consumer
 
     async def publish(self, *events: IntegrationEvent | Envelope) -> list[Envelope]:

@@ -12,8 +12,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from purna_shared.clock import FixedClock
 from purna_shared.contracts.events import EnrollmentCancelled, ParticipantEnrolled
-from purna_training.adapters.clock import FixedClock
+from purna_training.bootstrap import build_unit_of_work
 
 from .conftest import TrainingWorld, schedule
 
@@ -32,7 +33,7 @@ class TickingClock(FixedClock):
 
 
 async def test_50_concurrent_enrolments_for_20_seats_ten_times(training: TrainingWorld) -> None:
-    training.app.state.clock = TickingClock(training.clock.moment)
+    training.app.state.unit_of_work = build_unit_of_work(TickingClock(training.clock.moment))
     await training.register(PARTICIPANTS)
     operator = training.client()
 

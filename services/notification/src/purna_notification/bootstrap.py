@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from purna_shared.messaging.outbox import Outbox
+from purna_shared.unit_of_work import UnitOfWorkFactory
 
 from .adapters.channels import (
     Channels,
@@ -20,10 +21,15 @@ from .adapters.channels import (
 from .adapters.templates import TemplateRenderer
 from .domain.clock import Clock, SystemClock
 from .service_layer.dispatcher import Dispatcher, DispatchPolicy
-from .service_layer.handlers import Scheduling
+from .service_layer.handlers import MessagePolicy
+from .service_layer.unit_of_work import NotificationUnitOfWork
 from .settings import NotificationSettings
 
 SOURCE = "notification"
+
+
+def build_unit_of_work(clock: Clock | None = None) -> UnitOfWorkFactory[NotificationUnitOfWork]:
+    return UnitOfWorkFactory(NotificationUnitOfWork, SOURCE, clock or SystemClock())
 
 
 def build_channels(settings: NotificationSettings) -> Channels:
@@ -61,12 +67,10 @@ def build_renderer(settings: NotificationSettings) -> TemplateRenderer:
     return TemplateRenderer(settings.templates_dir)
 
 
-def build_scheduling(settings: NotificationSettings, clock: Clock | None = None) -> Scheduling:
-    return Scheduling(
-        clock=clock or SystemClock(),
+def build_message_policy(settings: NotificationSettings) -> MessagePolicy:
+    return MessagePolicy(
         quiet_hours=settings.quiet_hours,
         reminder=settings.reminder_rule,
-        outbox=Outbox(SOURCE),
         home_zone=settings.home_zone,
     )
 

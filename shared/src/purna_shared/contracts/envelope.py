@@ -139,17 +139,14 @@ class Envelope(_EnvelopeFields):
         event: IntegrationEvent,
         *,
         source: str,
-        cause: Envelope | None = None,
         correlation_id: str | None = None,
+        causation_id: str | None = None,
     ) -> Envelope:
-        """Envelope a payload. ``cause`` links it to the event a handler is reacting to."""
+        """Envelope a payload. ``causation_id`` is the event a handler is reacting to;
+        without a ``correlation_id`` the event starts a chain of its own."""
         event_id = new_event_id()
-        if cause is not None:
-            correlation = cause.correlationid or cause.id
-            causation = cause.id
-        else:
-            correlation = correlation_id or event_id
-            causation = ""
+        correlation = correlation_id or event_id
+        causation = causation_id or ""
         return cls(
             id=event_id,
             type=event.event_type(),

@@ -44,10 +44,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..context import new_request_id, request_context, safe_id
 from ..db import make_engine, make_sessionmaker
 from ..settings import PurnaSettings
+from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .auth import TokenVerifier
-from .context import new_request_id, request_context, safe_id
 from .problems import (
     PROBLEM_JSON,
     ProblemError,
@@ -276,8 +277,13 @@ def create_service_app(
     lifespan_resources: ResourcesFactory = open_service_resources,
     description: str = "",
     readiness_timeout: float = 2.0,
+    unit_of_work: UnitOfWorkFactory[Any] | None = None,
 ) -> FastAPI:
     """Build a service's API app.
+
+    ``unit_of_work`` (from the service's ``bootstrap.py``) is what the transaction seam
+    (:mod:`purna_shared.http.transaction`) opens for each use case; the plain
+    :class:`~purna_shared.unit_of_work.UnitOfWork` when not given.
 
     ``lifespan_resources(settings)`` is entered at startup and must yield the
     :class:`ServiceResources` (a service wraps :func:`open_service_resources` to add its own,
@@ -308,6 +314,7 @@ def create_service_app(
     )
     app.state.settings = settings
     app.state.resources = None
+    app.state.unit_of_work = unit_of_work or UnitOfWorkFactory(UnitOfWork, settings.service)
     app.state.token_verifier = TokenVerifier(settings)
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)

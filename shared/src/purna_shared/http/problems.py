@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .context import current_request_id
+from ..context import current_request_id
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,10 @@ consumer group ``<service>`` and consumer ``<host>-<pid>``:
 
 * Entries are read in bounded batches (``XREADGROUP COUNT``) and a batch is handled in one
   database transaction: one multi-row inbox insert, the handlers, their outbox rows, one commit,
-  then one ``XACK``. If the batch fails, each entry is retried in its own transaction, so a bad
-  entry costs only itself. While one batch commits, the next is read and parsed; batches still
+  then one ``XACK``. Handlers get the service's unit of work for that transaction (one per
+  batch; its cause is set to each delivery's envelope before that delivery's handler runs).
+  If the batch fails, each entry is retried in its own transaction, so a bad entry costs only
+  itself. While one batch commits, the next is read and parsed; batches still
   commit one after the other.
 * The inbox primary key ``(consumer_group, event_id)`` makes a redelivered or duplicated entry a
   no-op: acknowledged, not handled again. Idempotency is keyed on the envelope ``id``, never on
@@ -40,12 +42,14 @@ from ..contracts.catalog import dead_letter_stream
 from ..contracts.envelope import Envelope, EnvelopeError
 from ..db import is_postgres
 from ..settings import PurnaSettings
+from ..unit_of_work import Cause, UnitOfWork, UnitOfWorkFactory
 from .dead_letter import dead_letter_fields
 from .tables import inbox
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=IntegrationEvent)
+U = TypeVar("U", bound=UnitOfWork)
 RawFields = Mapping[bytes, bytes]
 
 
@@ -69,13 +73,25 @@ class Delivery(NamedTuple, Generic[E]):
     attempt: int
 
 
-Handler = Callable[[AsyncSession, Delivery[Any]], Awaitable[None]]
+#: ``async def on_x(uow, delivery)``: runs inside the batch's inbox transaction
+Handler = Callable[[U, Delivery[E]], Awaitable[None]]
+
+
+#: ``async def use_case(uow, event)``: what a subscription table maps an event type to
+UseCase = Callable[[U, E], Awaitable[object]]
+
+
+def _on_event(use_case: UseCase[U, E]) -> Handler[U, E]:
+    async def handle(uow: U, delivery: Delivery[E]) -> None:
+        await use_case(uow, delivery.event)
+
+    return handle
 
 
 @dataclass(frozen=True, slots=True)
 class _Subscription:
     model: type[IntegrationEvent]
-    handler: Handler
+    handler: Handler[Any, Any]
 
 
 class _Entry(NamedTuple):
@@ -116,8 +132,9 @@ _SQLITE_INBOX_INSERT = (
 _PARSE_SLICE = 20
 
 
-class EventConsumer:
-    """Reads the subscribed streams as one consumer group and runs inbox-guarded handlers."""
+class EventConsumer(Generic[U]):
+    """Reads the subscribed streams as one consumer group and runs inbox-guarded handlers,
+    each with a unit of work from the service's ``unit_of_work`` factory."""
 
     def __init__(
         self,
@@ -125,10 +142,12 @@ class EventConsumer:
         redis: Redis,
         sessionmaker: async_sessionmaker[AsyncSession],
         settings: PurnaSettings,
+        unit_of_work: UnitOfWorkFactory[U],
         group: str | None = None,
     ) -> None:
         self._redis = redis
         self._sessionmaker = sessionmaker
+        self._unit_of_work = unit_of_work
         self._settings = settings
         self.group = group or settings.service
         self.consumer_name = settings.consumer_name
@@ -137,36 +156,38 @@ class EventConsumer:
 
     # -- registration -------------------------------------------------------------------------
 
-    def handles(
-        self, model: type[E]
-    ) -> Callable[
-        [Callable[[AsyncSession, Delivery[E]], Awaitable[None]]],
-        Callable[[AsyncSession, Delivery[E]], Awaitable[None]],
-    ]:
-        """Decorator: ``@consumer.handles(SessionCompleted)`` on ``async def h(session, delivery)``.
+    def handles(self, model: type[E]) -> Callable[[Handler[U, E]], Handler[U, E]]:
+        """Decorator: ``@consumer.handles(SessionCompleted)`` on ``async def h(uow, delivery)``.
 
         The handler runs inside the inbox transaction: whatever it writes (state, outbox rows)
         commits together with the inbox row, or not at all."""
 
-        def register(
-            handler: Callable[[AsyncSession, Delivery[E]], Awaitable[None]],
-        ) -> Callable[[AsyncSession, Delivery[E]], Awaitable[None]]:
+        def register(handler: Handler[U, E]) -> Handler[U, E]:
             self.subscribe(model, handler)
             return handler
 
         return register
 
-    def subscribe(
-        self, model: type[E], handler: Callable[[AsyncSession, Delivery[E]], Awaitable[None]]
-    ) -> None:
+    def subscribe(self, model: type[E], handler: Handler[U, E]) -> None:
         stream = model.stream(self._settings.stream_prefix)
         if stream in self._subscriptions:
             raise ValueError(f"{model.__name__} already has a handler in group {self.group}")
         self._subscriptions[stream] = _Subscription(model, handler)
 
+    def subscribe_all(self, use_cases: Mapping[type[Any], UseCase[U, Any]]) -> None:
+        """Subscribe a service's table of ``event type -> use case(uow, event)`` (the
+        ``SUBSCRIPTIONS`` of its ``entrypoints/consumers.py``)."""
+        for model, use_case in use_cases.items():
+            self.subscribe(model, _on_event(use_case))
+
     @property
     def streams(self) -> list[str]:
         return list(self._subscriptions)
+
+    @property
+    def events(self) -> list[type[IntegrationEvent]]:
+        """The event types subscribed to (checked against ``catalog.CONSUMERS`` by tests)."""
+        return [s.model for s in self._subscriptions.values()]
 
     # -- running ------------------------------------------------------------------------------
 
@@ -415,10 +436,19 @@ class EventConsumer:
     ) -> None:
         async with self._sessionmaker() as session, session.begin():
             new_ids = await self._record_in_inbox(session, deliveries)
+            if not new_ids:
+                return
+            # One unit of work per transaction: the batch shares its session and its moment;
+            # each delivery's handler emits with that delivery's envelope as the cause.
+            uow = self._unit_of_work(session)
+            handler = subscription.handler
             for delivery in deliveries:
-                if delivery.envelope.id in new_ids:
-                    new_ids.discard(delivery.envelope.id)  # a duplicate in the same batch: once
-                    await subscription.handler(session, delivery)
+                envelope = delivery.envelope
+                if envelope.id in new_ids:
+                    new_ids.discard(envelope.id)  # a duplicate in the same batch: once
+                    uow.cause = Cause(envelope.correlationid or envelope.id, envelope.id)
+                    await handler(uow, delivery)
+            await uow.flush()
 
     async def _record_in_inbox(
         self, session: AsyncSession, deliveries: Sequence[Delivery[Any]]

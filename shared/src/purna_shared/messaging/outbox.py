@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from ..contracts.base import IntegrationEvent
 from ..contracts.envelope import Envelope
 from ..db import is_postgres
-from ..http.context import current_correlation_id
 from ..settings import PurnaSettings
 from .tables import outbox
 
@@ -48,19 +47,41 @@ class Outbox:
         session: AsyncSession,
         event: IntegrationEvent,
         *,
-        cause: Envelope | None = None,
         correlation_id: str | None = None,
+        causation_id: str | None = None,
     ) -> Envelope:
-        """Stage ``event``; it is published only if the transaction commits. Without a
-        ``cause`` it is correlated with the HTTP request being served, if any."""
+        """Stage ``event``; it is published only if the transaction commits. It carries the
+        cause's ids (a unit of work passes them); without a correlation id it starts a chain
+        of its own."""
         envelope = Envelope.wrap(
-            event,
-            source=self.source,
-            cause=cause,
-            correlation_id=correlation_id or current_correlation_id(),
+            event, source=self.source, correlation_id=correlation_id, causation_id=causation_id
         )
         await self.add_envelopes(session, [(event.stream(), envelope)])
         return envelope
+
+    async def add_all(
+        self,
+        session: AsyncSession,
+        events: Iterable[IntegrationEvent],
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> list[Envelope]:
+        """:meth:`add` for several events of one cause, in one insert."""
+        envelopes = [
+            (
+                event.stream(),
+                Envelope.wrap(
+                    event,
+                    source=self.source,
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                ),
+            )
+            for event in events
+        ]
+        await self.add_envelopes(session, envelopes)
+        return [envelope for _, envelope in envelopes]
 
     async def add_envelopes(
         self, session: AsyncSession, items: Iterable[tuple[str, Envelope]]

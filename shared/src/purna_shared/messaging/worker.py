@@ -9,17 +9,21 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..db import make_engine, make_sessionmaker
 from ..settings import PurnaSettings
+from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .broker import connect, make_broker
 from .consumer import EventConsumer
 from .outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
+
+U = TypeVar("U", bound=UnitOfWork)
 
 # Tracked (container) objects a consumed entry keeps alive until its batch commits: its Redis
 # fields, envelope, validated payload and delivery. Measured at about 45 on the bench's
@@ -46,23 +50,27 @@ def young_generation_for_batches(batch: int) -> Iterator[None]:
 
 
 @dataclass
-class WorkerResources:
+class WorkerResources(Generic[U]):
     """What a worker's handlers need; built once per process by :func:`open_worker`."""
 
     settings: PurnaSettings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis
-    consumer: EventConsumer
+    consumer: EventConsumer[U]
     relay: OutboxRelay
     extra_tasks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
 async def open_worker(
-    settings: PurnaSettings, *, group: str | None = None
-) -> AsyncIterator[WorkerResources]:
-    """Open the database and Redis for a worker and build its consumer and relay."""
+    settings: PurnaSettings,
+    *,
+    unit_of_work: UnitOfWorkFactory[U],
+    group: str | None = None,
+) -> AsyncIterator[WorkerResources[U]]:
+    """Open the database and Redis for a worker and build its consumer (its handlers get
+    ``unit_of_work``'s units of work) and its relay."""
     broker = make_broker(settings)
     redis = await connect(broker)
     # No pre-ping: on asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) before every
@@ -80,7 +88,11 @@ async def open_worker(
                 sessionmaker=sessionmaker,
                 redis=redis,
                 consumer=EventConsumer(
-                    redis=redis, sessionmaker=sessionmaker, settings=settings, group=group
+                    redis=redis,
+                    sessionmaker=sessionmaker,
+                    settings=settings,
+                    unit_of_work=unit_of_work,
+                    group=group,
                 ),
                 relay=OutboxRelay(
                     engine=engine, sessionmaker=sessionmaker, redis=redis, settings=settings
@@ -112,7 +124,7 @@ async def supervise(tasks: Sequence[Callable[[], Awaitable[None]]]) -> None:
         await asyncio.gather(*running, stopper, return_exceptions=True)
 
 
-async def run_worker(resources: WorkerResources) -> None:
+async def run_worker(resources: WorkerResources[Any]) -> None:
     """Consume, relay and run the service's extra loops until stopped; serve health and
     metrics too when ``worker_http_port`` is set (probes and Prometheus need them)."""
     tasks = [resources.relay.run, *resources.extra_tasks]
@@ -123,7 +135,7 @@ async def run_worker(resources: WorkerResources) -> None:
     await supervise(tasks)
 
 
-async def _serve_health(resources: WorkerResources) -> None:
+async def _serve_health(resources: WorkerResources[Any]) -> None:
     import uvicorn
 
     from ..http.app import ServiceResources, create_service_app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 from sqlalchemy import Column, DateTime, Integer, String, Table, func, select
@@ -22,6 +22,7 @@ from ..db import new_metadata
 from ..messaging.consumer import Delivery, EventConsumer
 from ..messaging.tables import metadata as messaging_metadata
 from ..settings import PurnaSettings
+from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 metadata = new_metadata()
 probe_effects = Table(
@@ -50,6 +51,10 @@ class ProbeSettings(PurnaSettings):
     service: ClassVar[str] = "probe"
 
 
+def probe_unit_of_work() -> UnitOfWorkFactory[UnitOfWork]:
+    return UnitOfWorkFactory(UnitOfWork, ProbeSettings.service)
+
+
 async def create_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(messaging_metadata.create_all)
@@ -57,18 +62,18 @@ async def create_tables(engine: AsyncEngine) -> None:
 
 
 def install_probe_handler(
-    consumer: EventConsumer, *, delay: float = 0.0, healed: set[int] | None = None
+    consumer: EventConsumer[Any], *, delay: float = 0.0, healed: set[int] | None = None
 ) -> None:
     """Handle ``ProbeEvent`` by recording it; raise for ``fail`` events unless ``n`` is healed."""
 
     @consumer.handles(ProbeEvent)
-    async def record(session: AsyncSession, delivery: Delivery[ProbeEvent]) -> None:
+    async def record(uow: UnitOfWork, delivery: Delivery[ProbeEvent]) -> None:
         event = delivery.event
         if event.fail and (healed is None or event.n not in healed):
             raise RuntimeError(f"probe {event.n} asked to fail")
         if delay:
             await asyncio.sleep(delay)
-        await session.execute(
+        await uow.session.execute(
             probe_effects.insert().values(
                 event_id=delivery.envelope.id,
                 n=event.n,
@@ -91,7 +96,7 @@ async def _main() -> None:
 
     settings = ProbeSettings()
     delay = float(os.environ.get("PROBE_DELAY", "0"))
-    async with open_worker(settings) as worker:
+    async with open_worker(settings, unit_of_work=probe_unit_of_work()) as worker:
         install_probe_handler(worker.consumer, delay=delay)
         await worker.consumer.run()
 

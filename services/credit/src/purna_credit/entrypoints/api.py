@@ -6,14 +6,13 @@ problem documents. ``python -m purna_credit.entrypoints.api`` serves it on port 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from purna_shared.clock import Clock
 from purna_shared.http.app import create_service_app, serve
 from purna_shared.http.auth import (
     BANK_WIDE_ROLES,
@@ -22,19 +21,22 @@ from purna_shared.http.auth import (
     require_read,
     require_roles,
 )
-from purna_shared.http.idempotency import Idempotent
 from purna_shared.http.pagination import Limit, offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
+from purna_shared.http.transaction import Transaction, idempotent_transaction, transaction
 
 from .. import __version__
+from ..adapters.orm import Application
+from ..adapters.repository import ApplicationFilter, PrequalificationFilter
 from ..adapters.rules_file import load_rules
+from ..bootstrap import build_unit_of_work
 from ..domain.allocation import AllocationExhaustedError
 from ..domain.application import ApplicationInvalidError, ApplicationStatus
-from ..domain.calendar import office_date
 from ..domain.prequalification import Result
 from ..domain.rules import KurRules
 from ..service_layer import allocations, applications, prequalifications, reports
 from ..service_layer.errors import ConflictError, ForbiddenError, NotFoundError
+from ..service_layer.unit_of_work import CreditUnitOfWork
 from ..settings import CreditSettings
 from .schemas import (
     BANK_PATTERN,
@@ -54,13 +56,6 @@ from .schemas import (
     ScheduleOut,
 )
 
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 # -- dependencies ---------------------------------------------------------------------------------
 
 OfficerOrBankReads = Annotated[Principal, Depends(require_read(Role.CREDIT_OFFICER, Role.BANK))]
@@ -79,19 +74,10 @@ def _rules(request: Request) -> KurRules:
     return rules
 
 
-def _clock(request: Request) -> datetime:
-    clock: Clock = request.app.state.clock
-    return clock()
-
-
-def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return maker
-
-
 Rules = Annotated[KurRules, Depends(_rules)]
-Now = Annotated[datetime, Depends(_clock)]
-Sessions = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]
+#: the transaction seam, typed with credit's unit of work
+Tx = Annotated[Transaction[CreditUnitOfWork], Depends(transaction)]
+IdempotentTx = Annotated[Transaction[CreditUnitOfWork], Depends(idempotent_transaction)]
 
 
 def bank_scope(principal: Principal) -> str | None:
@@ -152,7 +138,7 @@ prequalification_router = APIRouter(prefix="/prequalifications", tags=["pre-qual
 @prequalification_router.get("", summary="List KUR pre-qualifications")
 async def list_prequalifications(
     principal: OfficerOrBankReads,
-    sessions: Sessions,
+    tx: Tx,
     rules: Rules,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -163,18 +149,12 @@ async def list_prequalifications(
         bool | None, Query(description="filter on a credit officer's review")
     ] = None,
 ) -> PrequalificationPage:
-    async with sessions() as session:
-        items, total = await prequalifications.list_prequalifications(
-            session,
-            prequalifications.PrequalificationFilter(
-                session_id=session_id,
-                participant_id=participant_id,
-                result=result,
-                reviewed=reviewed,
-            ),
-            limit=limit,
-            offset=offset,
-        )
+    wanted = PrequalificationFilter(
+        session_id=session_id, participant_id=participant_id, result=result, reviewed=reviewed
+    )
+    items, total = await tx.run(
+        lambda uow: uow.repo.prequalifications(wanted, limit=limit, offset=offset)
+    )
     return PrequalificationPage(
         items=[PrequalificationOut.of(i, rules) for i in items],
         total=total,
@@ -187,12 +167,10 @@ async def list_prequalifications(
     "/{prequalification_id}", summary="One pre-qualification", responses=problem_responses(404)
 )
 async def get_prequalification(
-    prequalification_id: ItemId, principal: OfficerOrBankReads, sessions: Sessions, rules: Rules
+    prequalification_id: ItemId, principal: OfficerOrBankReads, tx: Tx, rules: Rules
 ) -> PrequalificationOut:
-    async with sessions() as session:
-        return PrequalificationOut.of(
-            await prequalifications.get(session, prequalification_id), rules
-        )
+    found = await tx.run(lambda uow: prequalifications.get(uow, prequalification_id))
+    return PrequalificationOut.of(found, rules)
 
 
 @prequalification_router.post(
@@ -205,22 +183,16 @@ async def review_prequalification(
     prequalification_id: ItemId,
     body: ReviewIn,
     principal: OfficerWrites,
-    idem: Idempotent,
+    tx: IdempotentTx,
     rules: Rules,
-    now: Now,
 ) -> JSONResponse:
-    async def work(session: AsyncSession) -> tuple[int, Any]:
+    async def work(uow: CreditUnitOfWork) -> tuple[int, Any]:
         found = await prequalifications.review_prequalification(
-            session,
-            prequalification_id,
-            body.decision,
-            body.note,
-            reviewed_by=principal.subject,
-            now=now,
+            uow, prequalification_id, body.decision, body.note, reviewed_by=principal.subject
         )
         return 200, PrequalificationOut.of(found, rules)
 
-    return await idem.run(work)
+    return await tx.respond(work)
 
 
 # -- applications ---------------------------------------------------------------------------------
@@ -236,13 +208,13 @@ application_router = APIRouter(prefix="/applications", tags=["applications"])
     responses=problem_responses(404, 409),
 )
 async def submit_application(
-    body: ApplicationIn, principal: OfficerOrBankWrites, idem: Idempotent, rules: Rules, now: Now
+    body: ApplicationIn, principal: OfficerOrBankWrites, tx: IdempotentTx, rules: Rules
 ) -> JSONResponse:
     scope = bank_scope(principal)
 
-    async def work(session: AsyncSession) -> tuple[int, Any]:
+    async def work(uow: CreditUnitOfWork) -> tuple[int, Any]:
         application = await applications.submit(
-            session,
+            uow,
             applications.SubmitApplication(
                 participant_id=body.participant_id,
                 prequalification_id=body.prequalification_id,
@@ -255,17 +227,16 @@ async def submit_application(
             submitted_by=principal.subject,
             bank_scope=scope,
             rules=rules,
-            now=now,
         )
         return 201, ApplicationOut.of(application)
 
-    return await idem.run(work)
+    return await tx.respond(work)
 
 
 @application_router.get("", summary="List applications (a bank sees only its own)")
 async def list_applications(
     principal: OfficerOrBankReads,
-    sessions: Sessions,
+    tx: Tx,
     limit: Limit = 50,
     offset: Offset = 0,
     status: ApplicationStatus | None = None,
@@ -273,19 +244,16 @@ async def list_applications(
     prequalification_id: IdQuery = None,
     bank: Annotated[str | None, Query(pattern=BANK_PATTERN)] = None,
 ) -> ApplicationPage:
-    async with sessions() as session:
-        items, total = await applications.list_applications(
-            session,
-            applications.ApplicationFilter(
-                status=status,
-                participant_id=participant_id,
-                prequalification_id=prequalification_id,
-                bank=bank,
-            ),
-            bank_scope=bank_scope(principal),
-            limit=limit,
-            offset=offset,
-        )
+    wanted = ApplicationFilter(
+        status=status,
+        participant_id=participant_id,
+        prequalification_id=prequalification_id,
+        bank=bank,
+    )
+    scope = bank_scope(principal)
+    items, total = await tx.run(
+        lambda uow: uow.repo.applications(wanted, bank_scope=scope, limit=limit, offset=offset)
+    )
     return ApplicationPage(
         items=[ApplicationOut.of(i) for i in items], total=total, limit=limit, offset=offset
     )
@@ -295,12 +263,10 @@ async def list_applications(
     "/{application_id}", summary="One application", responses=problem_responses(404)
 )
 async def get_application(
-    application_id: ItemId, principal: OfficerOrBankReads, sessions: Sessions
+    application_id: ItemId, principal: OfficerOrBankReads, tx: Tx
 ) -> ApplicationOut:
-    async with sessions() as session:
-        return ApplicationOut.of(
-            await applications.get(session, application_id, bank_scope(principal))
-        )
+    scope = bank_scope(principal)
+    return ApplicationOut.of(await tx.run(lambda uow: applications.get(uow, application_id, scope)))
 
 
 @application_router.get(
@@ -311,8 +277,7 @@ async def get_application(
 async def get_schedule(
     application_id: ItemId,
     principal: OfficerOrBankReads,
-    sessions: Sessions,
-    now: Now,
+    tx: Tx,
     start_date: Annotated[
         date | None,
         Query(
@@ -321,10 +286,14 @@ async def get_schedule(
         ),
     ] = None,
 ) -> ScheduleOut:
-    async with sessions() as session:
-        application = await applications.get(session, application_id, bank_scope(principal))
-        office = await applications.office_of(session, application)
-    start = application.disbursed_on or start_date or office_date(now, office)
+    scope = bank_scope(principal)
+
+    async def work(uow: CreditUnitOfWork) -> tuple[Application, date]:
+        application = await applications.get(uow, application_id, scope)
+        return application, await applications.office_today(uow, application)
+
+    application, today = await tx.run(work)
+    start = application.disbursed_on or start_date or today
     installments = applications.schedule(application, start)
     return ScheduleOut(
         application_id=application.id,
@@ -349,15 +318,14 @@ async def decide(
     application_id: ItemId,
     body: DecisionIn,
     principal: OfficerOrBankWrites,
-    idem: Idempotent,
+    tx: IdempotentTx,
     rules: Rules,
-    now: Now,
 ) -> JSONResponse:
     scope = bank_scope(principal)
 
-    async def work(session: AsyncSession) -> tuple[int, Any]:
+    async def work(uow: CreditUnitOfWork) -> tuple[int, Any]:
         application = await applications.decide(
-            session,
+            uow,
             application_id,
             applications.DecideApplication(
                 decision=body.decision, amount=body.amount, reason=body.reason
@@ -365,11 +333,10 @@ async def decide(
             decided_by=principal.subject,
             bank_scope=scope,
             rules=rules,
-            now=now,
         )
         return 200, ApplicationOut.of(application)
 
-    return await idem.run(work)
+    return await tx.respond(work)
 
 
 @application_router.post(
@@ -381,23 +348,18 @@ async def decide(
 async def disburse(
     application_id: ItemId,
     principal: OfficerOrBankWrites,
-    idem: Idempotent,
-    now: Now,
+    tx: IdempotentTx,
     body: Annotated[DisbursementIn | None, Body()] = None,
 ) -> JSONResponse:
     scope = bank_scope(principal)
 
-    async def work(session: AsyncSession) -> tuple[int, Any]:
+    async def work(uow: CreditUnitOfWork) -> tuple[int, Any]:
         application = await applications.disburse(
-            session,
-            application_id,
-            body.disbursed_on if body else None,
-            bank_scope=scope,
-            now=now,
+            uow, application_id, body.disbursed_on if body else None, bank_scope=scope
         )
         return 200, ApplicationOut.of(application)
 
-    return await idem.run(work)
+    return await tx.respond(work)
 
 
 # -- allocations ----------------------------------------------------------------------------------
@@ -412,17 +374,12 @@ Year = Annotated[int, Path(ge=2000, le=2100)]
     responses=problem_responses(409),
 )
 async def put_allocation(
-    year: Year, body: AllocationIn, principal: AdminWrites, sessions: Sessions, now: Now
+    year: Year, body: AllocationIn, principal: AdminWrites, tx: Tx
 ) -> AllocationOut:
-    async with sessions() as session, session.begin():
-        view = await allocations.set_allocation(
-            session,
-            allocations.SetAllocation(
-                year=year, total=body.total, provinces=body.provinces, banks=body.banks
-            ),
-            by=principal.subject,
-            now=now,
-        )
+    command = allocations.SetAllocation(
+        year=year, total=body.total, provinces=body.provinces, banks=body.banks
+    )
+    view = await tx.run(lambda uow: allocations.set_allocation(uow, command, by=principal.subject))
     return AllocationOut.of(view)
 
 
@@ -431,9 +388,8 @@ async def put_allocation(
     summary="The year's allocation: total, reserved, committed, available",
     responses=problem_responses(404),
 )
-async def get_allocation(year: Year, principal: OfficerReads, sessions: Sessions) -> AllocationOut:
-    async with sessions() as session:
-        return AllocationOut.of(await allocations.get_allocation(session, year))
+async def get_allocation(year: Year, principal: OfficerReads, tx: Tx) -> AllocationOut:
+    return AllocationOut.of(await tx.run(lambda uow: allocations.get_allocation(uow, year)))
 
 
 # -- reports --------------------------------------------------------------------------------------
@@ -444,15 +400,16 @@ report_router = APIRouter(prefix="/reports", tags=["reports"])
 @report_router.get("/pipeline", summary="Counts and amounts per stage, by regency and programme")
 async def pipeline(
     principal: OfficerReads,
-    sessions: Sessions,
+    tx: Tx,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     regency_code: Annotated[str | None, Query(pattern=r"^[0-9]{4}$")] = None,
     programme_code: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> PipelineOut:
-    async with sessions() as session:
-        report = await reports.pipeline(
-            session, year=year, regency_code=regency_code, programme_code=programme_code
+    report = await tx.run(
+        lambda uow: reports.pipeline(
+            uow, year=year, regency_code=regency_code, programme_code=programme_code
         )
+    )
     return PipelineOut.of(report)
 
 
@@ -468,9 +425,9 @@ def create_app(settings: CreditSettings | None = None, *, clock: Clock | None = 
         description="KUR pre-qualification of training graduates, applications against the "
         "ministry's allocation, and bank decisions.",
         routers=[prequalification_router, application_router, allocation_router, report_router],
+        unit_of_work=build_unit_of_work(clock),
     )
     app.state.rules = load_rules(settings.kur_rules_file)
-    app.state.clock = clock or _utc_now
     _install_error_mapping(app)
     return app
 

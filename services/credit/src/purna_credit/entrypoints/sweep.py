@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
+from purna_shared.clock import FixedClock
 from purna_shared.db import make_engine, make_sessionmaker
 from purna_shared.logging import configure_logging
+from purna_shared.unit_of_work import Transactions
 
+from ..bootstrap import build_unit_of_work
 from ..service_layer.applications import SweepResult, sweep
 from ..settings import CreditSettings
 
@@ -21,7 +24,8 @@ from ..settings import CreditSettings
 async def run_once(settings: CreditSettings, now: datetime | None = None) -> SweepResult:
     engine = make_engine(settings.resolved_database_url)
     try:
-        return await sweep(make_sessionmaker(engine), now or datetime.now(UTC))
+        clock = FixedClock(now) if now is not None else None
+        return await sweep(Transactions(build_unit_of_work(clock), make_sessionmaker(engine)))
     finally:
         await engine.dispose()
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
-
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from purna_shared.logging import configure_logging
+from purna_shared.messaging.loops import every
 from purna_shared.messaging.worker import open_worker, run_worker
+from purna_shared.unit_of_work import Transactions
 
 from ..adapters.rules_file import load_rules
+from ..bootstrap import build_unit_of_work
 from ..service_layer.applications import sweep
 from ..settings import CreditSettings
 from .consumers import register
@@ -23,27 +22,16 @@ from .consumers import register
 log = logging.getLogger(__name__)
 
 
-async def sweep_forever(
-    sessionmaker: async_sessionmaker[AsyncSession], interval_seconds: float
-) -> None:
-    """Expire lapsed reservations and promote the waitlist, every ``interval_seconds``."""
-    while True:
-        try:
-            await sweep(sessionmaker, datetime.now(UTC))
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("allocation sweep failed, will retry", extra={"error": str(exc)})
-        except Exception:
-            # A bug in the sweep must not stop the consumers running beside it in this process.
-            log.exception("allocation sweep failed unexpectedly, will retry")
-        await asyncio.sleep(interval_seconds)
-
-
 async def run(settings: CreditSettings) -> None:
     rules = load_rules(settings.kur_rules_file)
-    async with open_worker(settings) as worker:
+    unit_of_work = build_unit_of_work()
+    async with open_worker(settings, unit_of_work=unit_of_work) as worker:
         register(worker.consumer, rules=rules, settings=settings)
+        transactions = Transactions(unit_of_work, worker.sessionmaker)
         worker.extra_tasks.append(
-            lambda: sweep_forever(worker.sessionmaker, settings.sweep_interval_s)
+            lambda: every(
+                settings.sweep_interval_s, lambda: sweep(transactions), name="allocation sweep"
+            )
         )
         log.info(
             "credit worker started",

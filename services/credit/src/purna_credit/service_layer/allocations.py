@@ -15,12 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
-
 from ..adapters.orm import AllocationPool, Application
-from ..adapters.sql import upsert_insert
+from ..adapters.repository import CreditRepository
 from ..domain.allocation import (
     AllocationBelowUsageError,
     Pool,
@@ -31,6 +27,7 @@ from ..domain.allocation import (
     shortfall_reason,
 )
 from .errors import NotFoundError
+from .unit_of_work import CreditUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,44 +66,19 @@ def _pool(row: AllocationPool) -> Pool:
     )
 
 
-async def _lock_total(session: AsyncSession, year: int) -> AllocationPool | None:
-    return await session.scalar(
-        select(AllocationPool)
-        .where(AllocationPool.year == year, AllocationPool.scope == PoolScope.TOTAL)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 async def lock_pools(
-    session: AsyncSession, year: int, province_code: str, bank: str
+    repo: CreditRepository, year: int, province_code: str, bank: str
 ) -> list[AllocationPool] | None:
-    """The pools an application of ``province_code`` and ``bank`` draws on, locked; None when
-    the year has no allocation."""
-    total = await _lock_total(session, year)
+    """The pools an application of ``province_code`` and ``bank`` draws on, locked (the total
+    first); None when the year has no allocation."""
+    total = await repo.lock_total_pool(year)
     if total is None:
         return None
-    # A separate statement after the total row's lock: it sees sub-limits added meanwhile.
-    subs = await session.scalars(
-        select(AllocationPool)
-        .where(
-            AllocationPool.year == year,
-            or_(
-                and_(
-                    AllocationPool.scope == PoolScope.PROVINCE, AllocationPool.key == province_code
-                ),
-                and_(AllocationPool.scope == PoolScope.BANK, AllocationPool.key == bank),
-            ),
-        )
-        .order_by(AllocationPool.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return [total, *subs]
+    return [total, *await repo.lock_pools(year, province_code, bank)]
 
 
 async def reserve(
-    session: AsyncSession,
+    repo: CreditRepository,
     *,
     year: int,
     province_code: str,
@@ -115,7 +87,7 @@ async def reserve(
     now: datetime,
 ) -> str | None:
     """Reserve ``amount``; return None when reserved, else why it is waitlisted (Bahasa)."""
-    rows = await lock_pools(session, year, province_code, bank)
+    rows = await lock_pools(repo, year, province_code, bank)
     if rows is None:
         return no_allocation_reason(year)
     pools = [_pool(row) for row in rows]
@@ -124,70 +96,48 @@ async def reserve(
     for row, pool in zip(rows, pools, strict=True):
         row.reserved = pool.reserve(amount).reserved
         row.updated_at = now
-    await session.flush()
+    await repo.flush()
     return None
 
 
-async def release(session: AsyncSession, application: Application, now: datetime) -> None:
+async def release(repo: CreditRepository, application: Application, now: datetime) -> None:
     """Give back what ``application`` holds in reservation (nothing if it holds nothing)."""
     amount = application.reserved_amount
     if amount:
         rows = await lock_pools(
-            session, application.allocation_year, application.province_code, application.bank
+            repo, application.allocation_year, application.province_code, application.bank
         )
         for row in rows or ():
             row.reserved = _pool(row).release(amount).reserved
             row.updated_at = now
-        await session.flush()
+        await repo.flush()
     application.reserved_amount = 0
 
 
 async def commit(
-    session: AsyncSession, application: Application, final_amount: int, now: datetime
+    repo: CreditRepository, application: Application, final_amount: int, now: datetime
 ) -> None:
     """Turn the application's reservation into a commitment of ``final_amount``."""
     rows = await lock_pools(
-        session, application.allocation_year, application.province_code, application.bank
+        repo, application.allocation_year, application.province_code, application.bank
     )
     for row in rows or ():
         committed = _pool(row).commit(application.reserved_amount, final_amount)
         row.reserved, row.committed = committed.reserved, committed.committed
         row.updated_at = now
-    await session.flush()
+    await repo.flush()
     application.reserved_amount = 0
     application.committed_amount = final_amount
 
 
-async def _usage(
-    session: AsyncSession, year: int, group_by: InstrumentedAttribute[str] | None
-) -> dict[str, tuple[int, int]]:
-    """key -> (reserved, committed), summed from the applications themselves."""
-    reserved = func.coalesce(func.sum(Application.reserved_amount), 0)
-    committed = func.coalesce(func.sum(Application.committed_amount), 0)
-    if group_by is None:
-        row = (
-            await session.execute(
-                select(reserved, committed).where(Application.allocation_year == year)
-            )
-        ).one()
-        return {"": (int(row[0]), int(row[1]))}
-    rows = await session.execute(
-        select(group_by, reserved, committed)
-        .where(Application.allocation_year == year)
-        .group_by(group_by)
-    )
-    return {str(row[0]): (int(row[1]), int(row[2])) for row in rows}
-
-
 async def set_allocation(
-    session: AsyncSession, command: SetAllocation, *, by: str, now: datetime
+    uow: CreditUnitOfWork, command: SetAllocation, *, by: str
 ) -> AllocationView:
     """Set the year's total and sub-limits. Usage is recomputed from the applications under the
     lock, so a sub-limit added mid-year starts with what its province or bank already holds."""
-    year = command.year
-    await session.execute(
-        upsert_insert(session, AllocationPool)
-        .values(
+    repo, now, year = uow.repo, uow.now, command.year
+    await repo.add_total_pool_once(
+        dict(
             year=year,
             scope=PoolScope.TOTAL.value,
             key="",
@@ -197,23 +147,14 @@ async def set_allocation(
             updated_by=by,
             updated_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["year", "scope", "key"])
     )
-    total_row = await _lock_total(session, year)
+    total_row = await repo.lock_total_pool(year)
     assert total_row is not None
-    existing = {
-        (row.scope, row.key): row
-        for row in await session.scalars(
-            select(AllocationPool)
-            .where(AllocationPool.year == year, AllocationPool.scope != PoolScope.TOTAL)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    }
+    existing = {(row.scope, row.key): row for row in await repo.lock_sub_pools(year)}
     usage = {
-        PoolScope.TOTAL: await _usage(session, year, None),
-        PoolScope.PROVINCE: await _usage(session, year, Application.province_code),
-        PoolScope.BANK: await _usage(session, year, Application.bank),
+        PoolScope.TOTAL: await repo.usage(year, None),
+        PoolScope.PROVINCE: await repo.usage(year, Application.province_code),
+        PoolScope.BANK: await repo.usage(year, Application.bank),
     }
     wanted: dict[tuple[PoolScope, str], int] = {(PoolScope.TOTAL, ""): command.total}
     wanted |= {(PoolScope.PROVINCE, k): v for k, v in command.provinces.items()}
@@ -237,12 +178,12 @@ async def set_allocation(
         row = total_row if scope is PoolScope.TOTAL else existing.pop((scope.value, key), None)
         if row is None:
             row = AllocationPool(year=year, scope=scope.value, key=key)
-            session.add(row)
+            repo.add(row)
         row.total, row.reserved, row.committed = pool.total, pool.reserved, pool.committed
         row.updated_by, row.updated_at = by, now
     for row in existing.values():  # sub-limits no longer wanted
-        await session.delete(row)
-    await session.flush()
+        await repo.delete(row)
+    await repo.flush()
     return _view(list(pools.values()))
 
 
@@ -255,8 +196,8 @@ def _view(pools: Sequence[Pool]) -> AllocationView:
     )
 
 
-async def get_allocation(session: AsyncSession, year: int) -> AllocationView:
-    rows = list(await session.scalars(select(AllocationPool).where(AllocationPool.year == year)))
+async def get_allocation(uow: CreditUnitOfWork, year: int) -> AllocationView:
+    rows = await uow.repo.pools(year)
     if not rows:
         raise NotFoundError(f"no KUR allocation is set for {year}")
     return _view([_pool(row) for row in rows])

@@ -22,16 +22,17 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from purna_shared.contracts.envelope import new_event_id
-from purna_shared.contracts.events import CreditPrequalified, MaxTenor, SessionCompleted
-from purna_shared.messaging.consumer import Delivery, Retry
-from purna_shared.messaging.outbox import Outbox
+from purna_shared.contracts.events import (
+    CreditPrequalified,
+    MaxTenor,
+    ParticipantOutcome,
+    SessionCompleted,
+)
+from purna_shared.messaging.consumer import Retry
 
-from ..adapters.orm import Application, Participant, Prequalification
-from ..adapters.sql import upsert_insert
+from ..adapters.orm import Participant
+from ..adapters.repository import LoanRecord
 from ..domain.application import ApplicationStatus
 from ..domain.calendar import office_date
 from ..domain.prequalification import (
@@ -42,10 +43,9 @@ from ..domain.prequalification import (
 )
 from ..domain.rules import KurRules, ParticipantCategory
 from ..domain.schedule import add_months
+from .unit_of_work import CreditUnitOfWork
 
 log = logging.getLogger(__name__)
-
-OUTBOX = Outbox("credit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,32 +54,21 @@ class KurHistory:
     active: bool = False
 
 
-async def kur_history(
-    session: AsyncSession, participant_ids: Iterable[str], today: date
-) -> dict[str, KurHistory]:
+def kur_history(loans: Iterable[LoanRecord], today: date) -> dict[str, KurHistory]:
     """What Purna knows of each participant's KUR loans: how many were disbursed, and whether
     one is still running (approved, or disbursed and not yet at maturity)."""
-    rows = await session.execute(
-        select(
-            Application.participant_id,
-            Application.status,
-            Application.disbursed_on,
-            Application.tenor_months,
-        ).where(
-            Application.participant_id.in_(list(participant_ids)),
-            Application.status.in_([ApplicationStatus.APPROVED, ApplicationStatus.DISBURSED]),
-        )
-    )
-    loans: dict[str, int] = {}
+    counts: dict[str, int] = {}
     active: set[str] = set()
-    for participant_id, status, disbursed_on, tenor in rows:
-        if status == ApplicationStatus.DISBURSED:
-            loans[participant_id] = loans.get(participant_id, 0) + 1
-        if status == ApplicationStatus.APPROVED or (
-            disbursed_on is not None and add_months(disbursed_on, tenor) > today
+    for loan in loans:
+        pid = loan.participant_id
+        if loan.status == ApplicationStatus.DISBURSED:
+            counts[pid] = counts.get(pid, 0) + 1
+        if loan.status == ApplicationStatus.APPROVED or (
+            loan.disbursed_on is not None
+            and add_months(loan.disbursed_on, loan.tenor_months) > today
         ):
-            active.add(participant_id)
-    return {pid: KurHistory(loans.get(pid, 0), pid in active) for pid in set(loans) | active}
+            active.add(pid)
+    return {pid: KurHistory(counts.get(pid, 0), pid in active) for pid in set(counts) | active}
 
 
 def _facts(participant: Participant, history: KurHistory) -> ParticipantFacts:
@@ -122,46 +111,20 @@ def _event(
 
 
 async def assess_completed_session(
-    session: AsyncSession,
-    delivery: Delivery[SessionCompleted],
+    uow: CreditUnitOfWork,
+    event: SessionCompleted,
     rules: KurRules,
     *,
-    now: datetime,
     after_each: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
     """Assess the session's completers not assessed yet; returns how many were assessed."""
-    event = delivery.event
     completers = [o for o in event.outcomes if o.completed]
     if not completers:
         return 0
     ids = [o.participant_id for o in completers]
-    participants = {
-        p.participant_id: p
-        for p in await session.scalars(
-            select(Participant).where(Participant.participant_id.in_(ids))
-        )
-    }
-    if missing := [pid for pid in ids if pid not in participants]:
-        # Registration's events may still be on their way: retry the whole event later.
-        raise Retry(
-            f"{len(missing)} of {len(ids)} completers of session {event.session_id} are not "
-            f"registered here yet (first: {missing[0]})"
-        )
-    already = set(
-        await session.scalars(
-            select(Prequalification.participant_id).where(
-                Prequalification.session_id == event.session_id,
-                Prequalification.participant_id.in_(ids),
-            )
-        )
-    )
-    today = office_date(now, event.office)
-    history = await kur_history(session, ids, today)
-    training_base = dict(
-        programme_code=event.programme.code,
-        programme_name=event.programme.name,
-        programme_category=event.programme.category,
-    )
+    participants = await _known_participants(uow, event.session_id, ids)
+    already = await uow.repo.assessed_in_session(event.session_id, ids)
+    history = kur_history(await uow.repo.loans_of(ids), office_date(uow.now, event.office))
     assessed = 0
     for outcome in completers:
         pid = outcome.participant_id
@@ -170,59 +133,89 @@ async def assess_completed_session(
         already.add(pid)  # a participant listed twice is assessed once
         assessment = prequalify(
             _facts(participants[pid], history.get(pid, KurHistory())),
-            TrainingOutcome(**training_base, certificate_no=outcome.certificate_no),
+            _training(event, outcome),
             rules,
-            today,
+            office_date(uow.now, event.office),
         )
-        prequalification_id = new_event_id()
-        inserted = await session.execute(
-            upsert_insert(session, Prequalification)
-            .values(
-                id=prequalification_id,
-                participant_id=pid,
-                session_id=event.session_id,
-                result=assessment.result.value,
-                scheme=assessment.scheme.value,
-                max_plafond=assessment.max_plafond,
-                interest_rate=assessment.interest_rate,
-                max_tenor_modal_kerja=assessment.max_tenor.modal_kerja,
-                max_tenor_investasi=assessment.max_tenor.investasi,
-                loan_number=assessment.loan_number,
-                business_sector=assessment.business_sector,
-                age=assessment.age,
-                reasons=[r.as_dict() for r in assessment.reasons],
-                rules_version=assessment.rules_version,
-                assessed_on=assessment.assessed_on,
-                valid_until=assessment.valid_until,
-                assessed_at=now,
-                office=event.office,
-                regency_code=event.regency_code,
-                programme_code=event.programme.code,
-                programme_name=event.programme.name,
-                certificate_no=outcome.certificate_no,
-                source_event_id=delivery.envelope.id,
-            )
-            .on_conflict_do_nothing(index_elements=["participant_id", "session_id"])
-            .returning(Prequalification.id)
-        )
-        if inserted.scalar_one_or_none() is None:
-            continue  # assessed concurrently under another envelope of the same session
-        await OUTBOX.add(
-            session,
-            _event(prequalification_id, pid, event.session_id, assessment, rules, now),
-            cause=delivery.envelope,
-        )
-        assessed += 1
-        log.info(
-            "participant pre-qualified",
-            extra={
-                "participant_id": pid,
-                "session_id": event.session_id,
-                "prequalification_id": prequalification_id,
-                "result": assessment.result.value,
-                "event_id": delivery.envelope.id,
-            },
-        )
+        if await _record(uow, event, outcome, assessment, rules):
+            assessed += 1
         if after_each is not None:
             await after_each()
     return assessed
+
+
+async def _known_participants(
+    uow: CreditUnitOfWork, session_id: str, ids: list[str]
+) -> dict[str, Participant]:
+    """The completers' read-model rows; :class:`Retry` while any is not known here yet."""
+    participants = await uow.repo.participants(ids)
+    if missing := [pid for pid in ids if pid not in participants]:
+        # Registration's events may still be on their way: retry the whole event later.
+        raise Retry(
+            f"{len(missing)} of {len(ids)} completers of session {session_id} are not "
+            f"registered here yet (first: {missing[0]})"
+        )
+    return participants
+
+
+def _training(event: SessionCompleted, outcome: ParticipantOutcome) -> TrainingOutcome:
+    return TrainingOutcome(
+        programme_code=event.programme.code,
+        programme_name=event.programme.name,
+        programme_category=event.programme.category,
+        certificate_no=outcome.certificate_no,
+    )
+
+
+async def _record(
+    uow: CreditUnitOfWork,
+    event: SessionCompleted,
+    outcome: ParticipantOutcome,
+    assessment: Assessment,
+    rules: KurRules,
+) -> bool:
+    """Store the assessment and stage its CreditPrequalified; False when another envelope of
+    the same session assessed the participant first."""
+    pid = outcome.participant_id
+    prequalification_id = new_event_id()
+    inserted = await uow.repo.add_prequalification_once(
+        dict(
+            id=prequalification_id,
+            participant_id=pid,
+            session_id=event.session_id,
+            result=assessment.result.value,
+            scheme=assessment.scheme.value,
+            max_plafond=assessment.max_plafond,
+            interest_rate=assessment.interest_rate,
+            max_tenor_modal_kerja=assessment.max_tenor.modal_kerja,
+            max_tenor_investasi=assessment.max_tenor.investasi,
+            loan_number=assessment.loan_number,
+            business_sector=assessment.business_sector,
+            age=assessment.age,
+            reasons=[r.as_dict() for r in assessment.reasons],
+            rules_version=assessment.rules_version,
+            assessed_on=assessment.assessed_on,
+            valid_until=assessment.valid_until,
+            assessed_at=uow.now,
+            office=event.office,
+            regency_code=event.regency_code,
+            programme_code=event.programme.code,
+            programme_name=event.programme.name,
+            certificate_no=outcome.certificate_no,
+            source_event_id=uow.cause.causation_id,
+        )
+    )
+    if not inserted:
+        return False
+    await uow.emit(_event(prequalification_id, pid, event.session_id, assessment, rules, uow.now))
+    log.info(
+        "participant pre-qualified",
+        extra={
+            "participant_id": pid,
+            "session_id": event.session_id,
+            "prequalification_id": prequalification_id,
+            "result": assessment.result.value,
+            "event_id": uow.cause.causation_id,
+        },
+    )
+    return True

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..adapters.orm import Prequalification
 from ..domain.prequalification import (
@@ -17,66 +12,29 @@ from ..domain.prequalification import (
     review,
 )
 from .errors import ConflictError, NotFoundError
+from .unit_of_work import CreditUnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class PrequalificationFilter:
-    session_id: str | None = None
-    participant_id: str | None = None
-    result: Result | None = None
-    reviewed: bool | None = None
-
-
-async def list_prequalifications(
-    session: AsyncSession, filters: PrequalificationFilter, *, limit: int, offset: int
-) -> tuple[list[Prequalification], int]:
-    conditions = []
-    if filters.session_id is not None:
-        conditions.append(Prequalification.session_id == filters.session_id)
-    if filters.participant_id is not None:
-        conditions.append(Prequalification.participant_id == filters.participant_id)
-    if filters.result is not None:
-        conditions.append(Prequalification.result == filters.result.value)
-    if filters.reviewed is not None:
-        conditions.append(
-            Prequalification.review_decision.is_not(None)
-            if filters.reviewed
-            else Prequalification.review_decision.is_(None)
-        )
-    total = await session.scalar(
-        select(func.count()).select_from(Prequalification).where(*conditions)
-    )
-    items = await session.scalars(
-        select(Prequalification)
-        .where(*conditions)
-        .order_by(Prequalification.assessed_at, Prequalification.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(items), int(total or 0)
-
-
-async def get(session: AsyncSession, prequalification_id: str) -> Prequalification:
-    found = await session.get(Prequalification, prequalification_id)
+async def get(uow: CreditUnitOfWork, prequalification_id: str) -> Prequalification:
+    found = await uow.repo.prequalification(prequalification_id)
     if found is None:
         raise NotFoundError(f"no pre-qualification {prequalification_id}")
     return found
 
 
 async def review_prequalification(
-    session: AsyncSession,
+    uow: CreditUnitOfWork,
     prequalification_id: str,
     decision: ReviewDecision,
     note: str,
     *,
     reviewed_by: str,
-    now: datetime,
 ) -> Prequalification:
     """A credit officer decides on a ``needs_review`` assessment: the human decision UU PDP
     requires before anyone is turned away."""
-    found = await session.get(Prequalification, prequalification_id, with_for_update=True)
+    found = await uow.repo.prequalification(prequalification_id, lock=True)
     if found is None:
         raise NotFoundError(f"no pre-qualification {prequalification_id}")
     try:
@@ -89,7 +47,7 @@ async def review_prequalification(
     found.review_decision = decision.value
     found.review_note = note
     found.reviewed_by = reviewed_by
-    found.reviewed_at = now
+    found.reviewed_at = uow.now
     log.info(
         "pre-qualification reviewed",
         extra={

@@ -21,9 +21,11 @@ from purna_shared.contracts.events import (
 from purna_shared.messaging.consumer import Retry
 
 from ..adapters.orm import Participant
+from .unit_of_work import CreditUnitOfWork
 
 
-async def participant_registered(session: AsyncSession, event: ParticipantRegistered) -> None:
+async def participant_registered(uow: CreditUnitOfWork, event: ParticipantRegistered) -> None:
+    session = uow.session
     current = await session.get(Participant, event.participant_id, with_for_update=True)
     if current is not None:
         return  # registered once; later versions came as updates
@@ -61,7 +63,8 @@ async def _next_version(
     return current
 
 
-async def participant_updated(session: AsyncSession, event: ParticipantUpdated) -> None:
+async def participant_updated(uow: CreditUnitOfWork, event: ParticipantUpdated) -> None:
+    session = uow.session
     participant = await _next_version(session, event.participant_id, event.version)
     if participant is None:
         return
@@ -79,7 +82,8 @@ async def participant_updated(session: AsyncSession, event: ParticipantUpdated) 
         )
 
 
-async def consent_withdrawn(session: AsyncSession, event: ConsentWithdrawn) -> None:
+async def consent_withdrawn(uow: CreditUnitOfWork, event: ConsentWithdrawn) -> None:
+    session = uow.session
     participant = await _next_version(session, event.participant_id, event.version)
     if participant is None:
         return

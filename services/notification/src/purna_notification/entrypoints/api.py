@@ -6,20 +6,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from purna_shared.http.app import create_service_app, serve
 from purna_shared.http.auth import Principal, Role, office_scope, require_read, require_roles
 from purna_shared.http.problems import ProblemError, problem_responses
+from purna_shared.http.transaction import Transaction, transaction
 from purna_shared.reference import office_sender
 
 from .. import __version__
 from ..adapters import repository as repo
 from ..adapters.templates import TemplateError, TemplateRenderer
-from ..bootstrap import build_renderer
+from ..bootstrap import build_renderer, build_unit_of_work
 from ..domain.delivery import DeliveryStatus
 from ..domain.messages import TEMPLATES, PlanningContext, plan
 from ..domain.model import CHANNELS
+from ..service_layer.unit_of_work import NotificationUnitOfWork
 from ..settings import NotificationSettings
 from .schemas import (
     DeliveryOut,
@@ -33,11 +34,10 @@ from .schemas import (
 Reader = Annotated[Principal, Depends(require_read(Role.OPERATOR))]
 Editor = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 
+#: the transaction seam, typed with notification's unit of work
+Tx = Annotated[Transaction[NotificationUnitOfWork], Depends(transaction)]
+
 router = APIRouter()
-
-
-def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    return request.app.state.sessionmaker  # type: ignore[no-any-return]
 
 
 def _renderer(request: Request) -> TemplateRenderer:
@@ -55,7 +55,7 @@ def _settings(request: Request) -> NotificationSettings:
 )
 async def list_notifications(
     principal: Reader,
-    request: Request,
+    tx: Tx,
     participant_id: Annotated[
         str | None, Query(min_length=1, max_length=64, description="Only this participant")
     ] = None,
@@ -64,15 +64,16 @@ async def list_notifications(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DeliveryPage:
     office = office_scope(principal)  # an operator sees its own office's participants only
-    async with _sessionmaker(request)() as session:
-        rows, total = await repo.list_deliveries(
-            session,
+    rows, total = await tx.run(
+        lambda uow: repo.list_deliveries(
+            uow.session,
             participant_id=participant_id,
             status=status,
             offices=None if office is None else [office],
             limit=limit,
             offset=offset,
         )
+    )
     return DeliveryPage(
         items=[DeliveryOut.model_validate(row, from_attributes=True) for row in rows],
         total=total,
@@ -187,6 +188,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         version=__version__,
         description="Messages to participants in Bahasa Indonesia: delivery log and templates.",
         routers=[router],
+        unit_of_work=build_unit_of_work(),
     )
     app.state.renderer = build_renderer(settings)
     return app

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
-from sqlalchemy.ext.asyncio import AsyncSession
+import functools
+from typing import Any
 
 from purna_shared.contracts.base import IntegrationEvent
-from purna_shared.contracts.envelope import Envelope
 from purna_shared.contracts.events import (
     ConsentWithdrawn,
     CreditApplicationSubmitted,
@@ -23,40 +20,35 @@ from purna_shared.contracts.events import (
     SessionCompleted,
     SessionScheduled,
 )
-from purna_shared.messaging.consumer import Delivery, EventConsumer
+from purna_shared.messaging.consumer import EventConsumer, UseCase
 
 from ..service_layer import handlers
-from ..service_layer.handlers import Scheduling
-
-E = TypeVar("E", bound=IntegrationEvent)
-UseCase = Callable[[AsyncSession, Any, Envelope, Scheduling], Awaitable[Any]]
-
-#: event type -> use case; every event notification consumes in the catalog
-USE_CASES: dict[type[IntegrationEvent], UseCase] = {
-    ParticipantRegistered: handlers.record_registration,
-    ParticipantUpdated: handlers.record_update,
-    ConsentWithdrawn: handlers.withdraw_consent,
-    SessionScheduled: handlers.record_session,
-    ParticipantEnrolled: handlers.record_enrollment,
-    EnrollmentCancelled: handlers.cancel_enrollment,
-    SessionCompleted: handlers.schedule_messages,
-    CreditPrequalified: handlers.schedule_messages,
-    CreditApplicationSubmitted: handlers.schedule_messages,
-    CreditApproved: handlers.schedule_messages,
-    CreditRejected: handlers.schedule_messages,
-    LoanDisbursed: handlers.schedule_messages,
-}
+from ..service_layer.handlers import MessagePolicy
+from ..service_layer.unit_of_work import NotificationUnitOfWork
 
 
-def _handler(
-    use_case: UseCase, deps: Scheduling
-) -> Callable[[AsyncSession, Delivery[Any]], Awaitable[None]]:
-    async def handle(session: AsyncSession, delivery: Delivery[Any]) -> None:
-        await use_case(session, delivery.event, delivery.envelope, deps)
+def subscriptions(
+    policy: MessagePolicy,
+) -> dict[type[IntegrationEvent], UseCase[NotificationUnitOfWork, Any]]:
+    """Event type -> use case: exactly the events ``catalog.CONSUMERS["notification"]`` lists
+    (every event notification does not produce)."""
+    with_policy = functools.partial
+    schedule = with_policy(handlers.schedule_messages, policy=policy)
+    return {
+        ParticipantRegistered: with_policy(handlers.record_registration, policy=policy),
+        ParticipantUpdated: with_policy(handlers.record_update, policy=policy),
+        ConsentWithdrawn: with_policy(handlers.withdraw_consent, policy=policy),
+        SessionScheduled: with_policy(handlers.record_session, policy=policy),
+        ParticipantEnrolled: with_policy(handlers.record_enrollment, policy=policy),
+        EnrollmentCancelled: with_policy(handlers.cancel_enrollment, policy=policy),
+        SessionCompleted: schedule,
+        CreditPrequalified: schedule,
+        CreditApplicationSubmitted: schedule,
+        CreditApproved: schedule,
+        CreditRejected: schedule,
+        LoanDisbursed: schedule,
+    }
 
-    return handle
 
-
-def register(consumer: EventConsumer, deps: Scheduling) -> None:
-    for model, use_case in USE_CASES.items():
-        consumer.subscribe(model, _handler(use_case, deps))
+def register(consumer: EventConsumer[NotificationUnitOfWork], policy: MessagePolicy) -> None:
+    consumer.subscribe_all(subscriptions(policy))

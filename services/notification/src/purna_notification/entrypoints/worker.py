@@ -8,7 +8,12 @@ import contextlib
 from purna_shared.logging import configure_logging
 from purna_shared.messaging.worker import open_worker, run_worker
 
-from ..bootstrap import build_channels, build_dispatcher, build_scheduling
+from ..bootstrap import (
+    build_channels,
+    build_dispatcher,
+    build_message_policy,
+    build_unit_of_work,
+)
 from ..settings import NotificationSettings
 from .consumers import register
 
@@ -16,8 +21,8 @@ from .consumers import register
 async def run(settings: NotificationSettings) -> None:
     channels = build_channels(settings)
     try:
-        async with open_worker(settings) as worker:
-            register(worker.consumer, build_scheduling(settings))
+        async with open_worker(settings, unit_of_work=build_unit_of_work()) as worker:
+            register(worker.consumer, build_message_policy(settings))
             dispatcher = build_dispatcher(
                 settings,
                 engine=worker.engine,

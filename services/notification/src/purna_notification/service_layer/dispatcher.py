@@ -37,6 +37,7 @@ from purna_shared.contracts.envelope import Envelope
 from purna_shared.contracts.events import NotificationFailed, NotificationSent
 from purna_shared.messaging.outbox import Outbox
 from purna_shared.reference import Zone, office_sender
+from purna_shared.unit_of_work import Cause
 
 from ..adapters import repository as repo
 from ..adapters.channels import Channels, OutgoingMessage
@@ -229,8 +230,12 @@ class Dispatcher:
                 session, now=now, max_attempts=self._policy.retry.max_attempts
             )
             for row in rows:
+                cause = _cause(row)
                 await self._outbox.add(
-                    session, _failed_event(row, row.last_error, now), cause=_cause(row)
+                    session,
+                    _failed_event(row, row.last_error, now),
+                    correlation_id=cause.correlation_id,
+                    causation_id=cause.causation_id,
                 )
         return len(rows)
 
@@ -377,7 +382,13 @@ class Dispatcher:
                 elif isinstance(decision, MarkFailed):
                     event = _failed_event(row, decision.reason, now, attempts=attempts)
                 if event is not None:
-                    envelope = Envelope.wrap(event, source=self._outbox.source, cause=_cause(row))
+                    cause = _cause(row)
+                    envelope = Envelope.wrap(
+                        event,
+                        source=self._outbox.source,
+                        correlation_id=cause.correlation_id,
+                        causation_id=cause.causation_id,
+                    )
                     events.append((event.stream(), envelope))
                 log.info(
                     "delivery attempt recorded",
@@ -456,16 +467,10 @@ def _settle(batch: list[_Outcome], error: BaseException | None) -> None:
             outcome.recorded.set_exception(error)
 
 
-def _cause(row: Row[Any]) -> Envelope:
-    """The envelope of the event that caused a delivery, as far as the outbox needs it (so
-    NotificationSent/Failed carry its causation and correlation ids)."""
-    return Envelope(
-        type=row.cause_event_type,
-        source="",
-        data="",
-        id=row.cause_event_id,
-        correlationid=row.correlation_id,
-    )
+def _cause(row: Row[Any]) -> Cause:
+    """The event that caused a delivery, so NotificationSent/Failed carry its causation and
+    correlation ids."""
+    return Cause(row.correlation_id or row.cause_event_id, row.cause_event_id)
 
 
 def _failed_event(

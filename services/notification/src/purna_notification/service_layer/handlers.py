@@ -14,10 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.contracts.base import IntegrationEvent
-from purna_shared.contracts.envelope import Envelope, new_event_id
+from purna_shared.contracts.envelope import new_event_id
 from purna_shared.contracts.events import (
     ConsentWithdrawn,
     EnrollmentCancelled,
@@ -28,14 +27,13 @@ from purna_shared.contracts.events import (
     SessionScheduled,
 )
 from purna_shared.messaging.consumer import Retry
-from purna_shared.messaging.outbox import Outbox
 from purna_shared.reference import Zone
 
 from ..adapters import repository as repo
-from ..domain.clock import Clock
 from ..domain.messages import PlanningContext, plan
 from ..domain.model import Contact, ContactField
 from ..domain.schedule import QuietHours, ReminderRule, home_zone
+from .unit_of_work import NotificationUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +42,11 @@ ENROLMENT_TEMPLATES = ("participant-enrolled", "participant-waitlisted", "sessio
 
 
 @dataclass(frozen=True, slots=True)
-class Scheduling:
-    """What the handlers need besides the database session."""
+class MessagePolicy:
+    """When messages may go out: quiet hours per channel and the reminder rule."""
 
-    clock: Clock
     quiet_hours: QuietHours
     reminder: ReminderRule
-    outbox: Outbox
     #: the zone of a recipient whose province and office are unknown
     home_zone: Zone = field(default_factory=home_zone)
 
@@ -63,8 +59,9 @@ class Scheduling:
 
 
 async def record_registration(
-    session: AsyncSession, event: ParticipantRegistered, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: ParticipantRegistered, policy: MessagePolicy
 ) -> None:
+    session = uow.session
     contact = await repo.get_contact(session, event.participant_id) or Contact(event.participant_id)
     contact.register(
         version=event.version,
@@ -76,13 +73,14 @@ async def record_registration(
         channels=frozenset(event.consent.channels),
         province_code=event.address.province_code,
     )
-    await repo.save_contact(session, contact, deps.clock.now())
-    await schedule_messages(session, event, cause, deps)
+    await repo.save_contact(session, contact, uow.now)
+    await schedule_messages(uow, event, policy)
 
 
 async def record_update(
-    session: AsyncSession, event: ParticipantUpdated, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: ParticipantUpdated, policy: MessagePolicy
 ) -> None:
+    session = uow.session
     contact = await repo.get_contact(session, event.participant_id)
     if contact is None:
         raise Retry(f"participant {event.participant_id} not registered yet")
@@ -101,34 +99,36 @@ async def record_update(
             changes["province_code"] = event.address.province_code  # their zone may change
         # marital status does not change how or when we reach someone
     contact.update(version=event.version, changes=changes)
-    await repo.save_contact(session, contact, deps.clock.now())
+    await repo.save_contact(session, contact, uow.now)
     # A channel whose consent was taken back is refused by the dispatcher before sending.
 
 
 async def withdraw_consent(
-    session: AsyncSession, event: ConsentWithdrawn, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: ConsentWithdrawn, policy: MessagePolicy
 ) -> None:
     """Withdrawal stops every message, including those already scheduled. It may overtake the
     registration itself: the contact is then created withdrawn, and stays so."""
-    now = deps.clock.now()
+    session = uow.session
+    now = uow.now
     contact = await repo.get_contact(session, event.participant_id) or Contact(event.participant_id)
     contact.withdraw(version=event.version, at=event.withdrawn_at)
     await repo.save_contact(session, contact, now)
     stopped = await repo.cancel_scheduled(
         session, reason="consent withdrawn", now=now, participant_id=event.participant_id
     )
-    await emit_failed(session, stopped, deps.outbox, cause=cause, now=now)
+    await emit_failed(uow, stopped)
 
 
 # -- training sessions ---------------------------------------------------------------------------
 
 
 async def record_session(
-    session: AsyncSession, event: SessionScheduled, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: SessionScheduled, policy: MessagePolicy
 ) -> None:
     """Keep the session's dates; when they changed, move its pending reminders and correct
     what its scheduled messages say."""
-    now = deps.clock.now()
+    session = uow.session
+    now = uow.now
     dates = repo.SessionDates(event.start_date, event.end_date, event.venue)
     previous = await repo.get_session_dates(session, event.session_id)
     if not await repo.record_session(session, event.session_id, dates, event.scheduled_at):
@@ -138,7 +138,7 @@ async def record_session(
     rows = await repo.scheduled_of_session(session, event.session_id)
     contacts = await repo.get_contacts(session, {row.participant_id for row in rows})
     for row in rows:
-        zone = deps.zone(contacts.get(row.participant_id))
+        zone = policy.zone(contacts.get(row.participant_id))
         context = {
             **row.context,
             "mulai": dates.start_date.isoformat(),
@@ -148,26 +148,27 @@ async def record_session(
             context["tempat"] = dates.venue
         scheduled_for: datetime | None = None
         if row.template == "session-reminder":
-            due = max(deps.reminder.reminder_time(dates.start_date, zone), now)
-            scheduled_for = deps.quiet_hours.next_allowed(row.channel, due, zone)
+            due = max(policy.reminder.reminder_time(dates.start_date, zone), now)
+            scheduled_for = policy.quiet_hours.next_allowed(row.channel, due, zone)
         await repo.reschedule(
             session, row.id, context=context, scheduled_for=scheduled_for, now=now
         )
 
 
 async def record_enrollment(
-    session: AsyncSession, event: ParticipantEnrolled, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: ParticipantEnrolled, policy: MessagePolicy
 ) -> None:
+    session = uow.session
     current = await repo.record_enrollment(
         session, event.session_id, event.participant_id, event.status, event.enrolled_at
     )
     if not current:
         log.info(
             "enrolment overtaken by a later change; nothing to send",
-            extra={"event_id": cause.id, "participant_id": event.participant_id},
+            extra={"event_id": uow.cause.causation_id, "participant_id": event.participant_id},
         )
         return
-    now = deps.clock.now()
+    now = uow.now
     if event.status == "enrolled":
         # promoted from the waitlist: the "you are waitlisted" message still waiting is moot
         superseded = await repo.cancel_scheduled(
@@ -178,7 +179,7 @@ async def record_enrollment(
             session_id=event.session_id,
             templates=("participant-waitlisted",),
         )
-        await emit_failed(session, superseded, deps.outbox, cause=cause, now=now)
+        await emit_failed(uow, superseded)
     known = await repo.get_session_dates(session, event.session_id)
     if known is not None:  # a later SessionScheduled knows better than the enrolment's copy
         event = event.model_copy(
@@ -188,17 +189,18 @@ async def record_enrollment(
                 "venue": known.venue,
             }
         )
-    await schedule_messages(session, event, cause, deps)
+    await schedule_messages(uow, event, policy)
 
 
 async def cancel_enrollment(
-    session: AsyncSession, event: EnrollmentCancelled, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: EnrollmentCancelled, policy: MessagePolicy
 ) -> None:
+    session = uow.session
     if not await repo.record_enrollment(
         session, event.session_id, event.participant_id, "cancelled", event.cancelled_at
     ):
         return  # an older cancellation than the enrolment we know of
-    now = deps.clock.now()
+    now = uow.now
     stopped = await repo.cancel_scheduled(
         session,
         reason="enrollment cancelled",
@@ -207,38 +209,39 @@ async def cancel_enrollment(
         session_id=event.session_id,
         templates=ENROLMENT_TEMPLATES,
     )
-    await emit_failed(session, stopped, deps.outbox, cause=cause, now=now)
+    await emit_failed(uow, stopped)
 
 
 # -- messages -----------------------------------------------------------------------------------
 
 
 async def schedule_messages(
-    session: AsyncSession, event: IntegrationEvent, cause: Envelope, deps: Scheduling
+    uow: NotificationUnitOfWork, event: IntegrationEvent, policy: MessagePolicy
 ) -> int:
     """Write one ``scheduled`` delivery per planned message and channel the participant may
     be reached on, due now or when quiet hours end. Returns how many were new.
 
     A participant not known yet (registration's event still on its way) makes the whole event
     wait (:class:`Retry`): it is redelivered, and its deliveries are then written once."""
-    now = deps.clock.now()
+    session = uow.session
+    now = uow.now
     # Planning is pure: a first pass says whom the event concerns; once their contacts (and so
     # their zones) are known, the second places each reminder at the recipient's local hour.
-    recipients = {p.participant_id for p in plan(event, PlanningContext(deps.reminder, now))}
+    recipients = {p.participant_id for p in plan(event, PlanningContext(policy.reminder, now))}
     if not recipients:
         return 0
     contacts = await repo.get_contacts(session, recipients)
     unknown = recipients - contacts.keys()
     if unknown:
         raise Retry(f"{len(unknown)} participant(s) not registered yet")
-    zones = {pid: deps.zone(contact) for pid, contact in contacts.items()}
-    plans = plan(event, PlanningContext(deps.reminder, now, zone_of=zones.__getitem__))
+    zones = {pid: policy.zone(contact) for pid, contact in contacts.items()}
+    plans = plan(event, PlanningContext(policy.reminder, now, zone_of=zones.__getitem__))
     rows: list[dict[str, Any]] = []
     due_now = False
     for message in plans:
         zone = zones[message.participant_id]
         for channel in contacts[message.participant_id].channels_to_message():
-            at = deps.quiet_hours.next_allowed(channel, max(message.not_before or now, now), zone)
+            at = policy.quiet_hours.next_allowed(channel, max(message.not_before or now, now), zone)
             due_now = due_now or at <= now
             rows.append(
                 {
@@ -247,9 +250,9 @@ async def schedule_messages(
                     "channel": channel,
                     "zone": zone.value,
                     "template": message.template,
-                    "cause_event_id": cause.id,
-                    "cause_event_type": cause.type,
-                    "correlation_id": cause.correlationid or cause.id,
+                    "cause_event_id": uow.cause.causation_id,
+                    "cause_event_type": event.event_type(),
+                    "correlation_id": uow.cause.correlation_id,
                     "session_id": message.session_id,
                     "context": message.context,
                     "status": "scheduled",
@@ -265,18 +268,10 @@ async def schedule_messages(
     return added
 
 
-async def emit_failed(
-    session: AsyncSession,
-    rows: Iterable[Row[Any]],
-    outbox: Outbox,
-    *,
-    cause: Envelope,
-    now: datetime,
-) -> None:
+async def emit_failed(uow: NotificationUnitOfWork, rows: Iterable[Row[Any]]) -> None:
     """Stage a NotificationFailed for each delivery given up (audit and reporting)."""
     for row in rows:
-        await outbox.add(
-            session,
+        await uow.emit(
             NotificationFailed(
                 notification_id=row.id,
                 participant_id=row.participant_id,
@@ -285,7 +280,6 @@ async def emit_failed(
                 cause_event_id=row.cause_event_id,
                 attempts=row.attempts,
                 reason=(row.last_error or "failed")[:500],
-                failed_at=row.failed_at or now,
-            ),
-            cause=cause,
+                failed_at=row.failed_at or uow.now,
+            )
         )

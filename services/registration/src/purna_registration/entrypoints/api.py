@@ -9,26 +9,20 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from purna_shared.clock import Clock
 from purna_shared.http.app import create_service_app, serve
 from purna_shared.http.auth import Principal, Role, require_read, require_roles
 from purna_shared.http.context import current_request_id
-from purna_shared.http.idempotency import (
-    IdempotencyKey,
-    Idempotent,
-    idempotency_scope,
-    run_idempotent,
-)
 from purna_shared.http.pagination import Limit, Offset, Page
 from purna_shared.http.problems import ProblemError, problem_responses
+from purna_shared.http.transaction import Transaction, idempotent_transaction, transaction
 
 from ..adapters.nik_vault import NikVault
 from ..adapters.repository import ParticipantFilter, list_participants
@@ -39,6 +33,7 @@ from ..adapters.spreadsheet import (
     template_csv,
     template_xlsx,
 )
+from ..bootstrap import build_unit_of_work
 from ..domain.campaign import CampaignForm
 from ..domain.errors import ConsentWithdrawnError, ValidationFailed
 from ..domain.imports import HeaderError
@@ -47,11 +42,11 @@ from ..service_layer import audit, campaigns, imports, participants
 from ..service_layer.actor import Actor
 from ..service_layer.participants import (
     AlreadyRegistered,
-    Clock,
     Forbidden,
     NotFound,
     VersionMismatch,
 )
+from ..service_layer.unit_of_work import RegistrationUnitOfWork
 from ..settings import RegistrationSettings
 from . import schemas as s
 
@@ -60,6 +55,9 @@ VERSION = "1.0.0"
 Writer = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 Reader = Annotated[Principal, Depends(require_read(Role.OPERATOR))]
 Overseer = Annotated[Principal, Depends(require_read())]
+#: the transaction seam, typed with registration's unit of work
+Tx = Annotated[Transaction[RegistrationUnitOfWork], Depends(transaction)]
+IdempotentTx = Annotated[Transaction[RegistrationUnitOfWork], Depends(idempotent_transaction)]
 
 
 # -- wiring ------------------------------------------------------------------------------------
@@ -68,16 +66,6 @@ Overseer = Annotated[Principal, Depends(require_read())]
 def _vault(request: Request) -> NikVault:
     vault: NikVault = request.app.state.nik_vault
     return vault
-
-
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return maker
 
 
 def _actor(principal: Principal, request: Request) -> Actor:
@@ -179,11 +167,6 @@ def _install_domain_errors(app: FastAPI) -> None:
         app.add_exception_handler(kind, handler)
 
 
-async def _in_transaction(request: Request, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-    async with _sessionmaker(request)() as session, session.begin():
-        return await work(session)
-
-
 def _etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
 
@@ -230,19 +213,17 @@ def _registration_form(body: s.RegisterParticipant, office: str) -> Registration
     responses=problem_responses(409),
 )
 async def register_participant(
-    body: s.RegisterParticipant, principal: Writer, idem: Idempotent, request: Request
+    body: s.RegisterParticipant, principal: Writer, tx: IdempotentTx, request: Request
 ) -> JSONResponse:
     office = _office_for_write(principal, body.office)
     form = _registration_form(body, office)
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> tuple[int, Any]:
-        p = await participants.register(
-            session, form, actor, vault=_vault(request), clock=_clock(request)
-        )
+    async def work(uow: RegistrationUnitOfWork) -> tuple[int, Any]:
+        p = await participants.register(uow, form, actor, vault=_vault(request))
         return 201, s.ParticipantOut.of(p).model_dump(mode="json")
 
-    response = await idem.run(work)
+    response = await tx.respond(work)
     if response.status_code == 201:
         body_id = json.loads(bytes(response.body))["id"]
         response.headers["Location"] = f"/participants/{body_id}"
@@ -256,6 +237,7 @@ async def register_participant(
 )
 async def list_participants_route(
     principal: Reader,
+    tx: Tx,
     request: Request,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -277,13 +259,14 @@ async def list_participants_route(
         name=name,
     )
 
-    async def work(session: AsyncSession) -> Page[s.ParticipantOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[s.ParticipantOut]:
+        session = uow.session
         items, total = await list_participants(session, f, limit=limit, offset=offset)
         return Page(
             items=[s.ParticipantOut.of(p) for p in items], total=total, limit=limit, offset=offset
         )
 
-    result: Page[s.ParticipantOut] = await _in_transaction(request, work)
+    result: Page[s.ParticipantOut] = await tx.run(work)
     return result
 
 
@@ -292,10 +275,13 @@ async def list_participants_route(
     response_model=s.NikLookupResult,
     summary="Is this NIK registered? (the NIK travels in the body, never in a URL)",
 )
-async def lookup_nik(body: s.NikLookup, principal: Writer, request: Request) -> s.NikLookupResult:
+async def lookup_nik(
+    body: s.NikLookup, principal: Writer, tx: Tx, request: Request
+) -> s.NikLookupResult:
     digest = participants.nik_digest_for_search(body.nik, _vault(request))
 
-    async def work(session: AsyncSession) -> s.NikLookupResult:
+    async def work(uow: RegistrationUnitOfWork) -> s.NikLookupResult:
+        session = uow.session
         items, _ = await list_participants(
             session, ParticipantFilter(nik_digest=digest), limit=1, offset=0
         )
@@ -305,7 +291,7 @@ async def lookup_nik(body: s.NikLookup, principal: Writer, request: Request) -> 
             registered=True, participant_id=items[0].id, office=items[0].office
         )
 
-    result: s.NikLookupResult = await _in_transaction(request, work)
+    result: s.NikLookupResult = await tx.run(work)
     return result
 
 
@@ -318,6 +304,7 @@ async def lookup_nik(body: s.NikLookup, principal: Writer, request: Request) -> 
 async def get_participant(
     participant_id: str,
     principal: Reader,
+    tx: Tx,
     request: Request,
     reveal_nik: Annotated[
         bool,
@@ -331,7 +318,8 @@ async def get_participant(
         raise ValidationFailed.single("purpose", "is required when reveal_nik is true")
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.ParticipantOut:
+    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
+        session = uow.session
         p = await participants.load(session, participant_id, actor)
         clear = None
         if reveal_nik:
@@ -341,7 +329,7 @@ async def get_participant(
             )
         return s.ParticipantOut.of(p, clear_nik=clear)
 
-    out: s.ParticipantOut = await _in_transaction(request, work)
+    out: s.ParticipantOut = await tx.run(work)
     headers = _etag(out.version)
     if reveal_nik:
         headers["Cache-Control"] = "no-store"
@@ -375,6 +363,7 @@ async def patch_participant(
     participant_id: str,
     body: s.ParticipantPatch,
     principal: Writer,
+    tx: Tx,
     request: Request,
     if_match: Annotated[
         str | None, Header(description='Version ETag from a GET, e.g. "3"; 412 if stale')
@@ -384,18 +373,13 @@ async def patch_participant(
     expected = _if_match(if_match)
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.ParticipantOut:
+    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
         p = await participants.change(
-            session,
-            participant_id,
-            changes,
-            actor,
-            clock=_clock(request),
-            expected_version=expected,
+            uow, participant_id, changes, actor, expected_version=expected
         )
         return s.ParticipantOut.of(p)
 
-    out: s.ParticipantOut = await _in_transaction(request, work)
+    out: s.ParticipantOut = await tx.run(work)
     return JSONResponse(out.model_dump(mode="json"), headers=_etag(out.version))
 
 
@@ -406,17 +390,15 @@ async def patch_participant(
     responses=problem_responses(404),
 )
 async def withdraw_consent(
-    participant_id: str, principal: Writer, request: Request
+    participant_id: str, principal: Writer, tx: Tx, request: Request
 ) -> JSONResponse:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.ParticipantOut:
-        p = await participants.withdraw_consent(
-            session, participant_id, actor, clock=_clock(request)
-        )
+    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
+        p = await participants.withdraw_consent(uow, participant_id, actor)
         return s.ParticipantOut.of(p)
 
-    out: s.ParticipantOut = await _in_transaction(request, work)
+    out: s.ParticipantOut = await tx.run(work)
     return JSONResponse(out.model_dump(mode="json"), headers=_etag(out.version))
 
 
@@ -427,7 +409,7 @@ campaigns_router = APIRouter(tags=["campaigns"])
 
 @campaigns_router.post("/campaigns", status_code=201, response_model=s.CampaignOut)
 async def create_campaign(
-    body: s.CreateCampaign, principal: Writer, idem: Idempotent, request: Request
+    body: s.CreateCampaign, principal: Writer, tx: IdempotentTx, request: Request
 ) -> JSONResponse:
     office = _office_for_write(principal, body.office)
     form = CampaignForm(
@@ -440,16 +422,17 @@ async def create_campaign(
     )
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> tuple[int, Any]:
-        campaign = await campaigns.create(session, form, actor, clock=_clock(request))
+    async def work(uow: RegistrationUnitOfWork) -> tuple[int, Any]:
+        campaign = await campaigns.create(uow, form, actor)
         return 201, s.CampaignOut.of(campaign).model_dump(mode="json")
 
-    return await idem.run(work)
+    return await tx.respond(work)
 
 
 @campaigns_router.get("/campaigns", response_model=Page[s.CampaignOut])
 async def list_campaigns(
     principal: Reader,
+    tx: Tx,
     request: Request,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -458,7 +441,8 @@ async def list_campaigns(
 ) -> Page[s.CampaignOut]:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> Page[s.CampaignOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[s.CampaignOut]:
+        session = uow.session
         items, total = await campaigns.list_campaigns(
             session,
             actor,
@@ -471,7 +455,7 @@ async def list_campaigns(
             items=[s.CampaignOut.of(c) for c in items], total=total, limit=limit, offset=offset
         )
 
-    result: Page[s.CampaignOut] = await _in_transaction(request, work)
+    result: Page[s.CampaignOut] = await tx.run(work)
     return result
 
 
@@ -481,16 +465,19 @@ async def list_campaigns(
     summary="A campaign with live counts by village and category",
     responses=problem_responses(404),
 )
-async def get_campaign(campaign_id: str, principal: Reader, request: Request) -> s.CampaignDetail:
+async def get_campaign(
+    campaign_id: str, principal: Reader, tx: Tx, request: Request
+) -> s.CampaignDetail:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.CampaignDetail:
+    async def work(uow: RegistrationUnitOfWork) -> s.CampaignDetail:
+        session = uow.session
         campaign, tally = await campaigns.get_with_tally(session, campaign_id, actor)
         return s.CampaignDetail(
             **s.CampaignOut.of(campaign).model_dump(), counts=s.CampaignCounts.of(tally)
         )
 
-    result: s.CampaignDetail = await _in_transaction(request, work)
+    result: s.CampaignDetail = await tx.run(work)
     return result
 
 
@@ -530,7 +517,7 @@ def _spool_upload(source: IO[bytes], folder: Path, limit: int) -> tuple[Path, in
 async def upload_import(
     principal: Writer,
     request: Request,
-    key: IdempotencyKey,
+    tx: IdempotentTx,
     file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX in the template's layout")],
     office: Annotated[str | None, Form(max_length=16)] = None,
     campaign_id: Annotated[str | None, Form(max_length=64)] = None,
@@ -551,10 +538,10 @@ async def upload_import(
         except (SpreadsheetError, HeaderError) as exc:
             raise ValidationFailed.single("file", str(exc)) from exc
 
-        async def work(session: AsyncSession) -> tuple[int, Any]:
+        async def work(uow: RegistrationUnitOfWork) -> tuple[int, Any]:
             with path.open("rb") as stored:
                 job = await imports.create_job(
-                    session,
+                    uow,
                     stored,
                     filename=filename,
                     check=check,
@@ -562,18 +549,11 @@ async def upload_import(
                     office=job_office,
                     campaign_id=campaign_id or None,
                     actor=actor,
-                    clock=_clock(request),
                 )
             return 202, s.ImportOut.of(job).model_dump(mode="json")
 
         fingerprint = f"{digest} {job_office} {campaign_id or ''}"
-        result = await run_idempotent(
-            _sessionmaker(request),
-            key,
-            idempotency_scope(principal.subject, request.method, request.url.path),
-            fingerprint,
-            work,
-        )
+        result = await tx.execute(work, fingerprint=fingerprint)
     response = result.response()
     response.headers["Location"] = f"/imports/{result.body['id']}"
     return response
@@ -600,17 +580,18 @@ async def import_template(
 
 @imports_router.get("/imports", response_model=Page[s.ImportOut])
 async def list_imports(
-    principal: Reader, request: Request, limit: Limit = 50, offset: Offset = 0
+    principal: Reader, tx: Tx, request: Request, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.ImportOut]:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> Page[s.ImportOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[s.ImportOut]:
+        session = uow.session
         jobs, total = await imports.list_jobs(session, actor, limit=limit, offset=offset)
         return Page(
             items=[s.ImportOut.of(j) for j in jobs], total=total, limit=limit, offset=offset
         )
 
-    result: Page[s.ImportOut] = await _in_transaction(request, work)
+    result: Page[s.ImportOut] = await tx.run(work)
     return result
 
 
@@ -623,13 +604,15 @@ async def list_imports(
 async def get_import(
     import_id: str,
     principal: Reader,
+    tx: Tx,
     request: Request,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> s.ImportReport:
     actor = _actor(principal, request)
 
-    async def work(session: AsyncSession) -> s.ImportReport:
+    async def work(uow: RegistrationUnitOfWork) -> s.ImportReport:
+        session = uow.session
         job = await imports.get_job(session, import_id, actor)
         errors, total = await imports.job_errors(session, job.id, limit=limit, offset=offset)
         return s.ImportReport(
@@ -642,7 +625,7 @@ async def get_import(
             ),
         )
 
-    result: s.ImportReport = await _in_transaction(request, work)
+    result: s.ImportReport = await tx.run(work)
     return result
 
 
@@ -658,13 +641,15 @@ audit_router = APIRouter(tags=["audit"])
 )
 async def read_audit_log(
     principal: Overseer,
+    tx: Tx,
     request: Request,
     limit: Limit = 50,
     offset: Offset = 0,
     participant_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Literal["nik_read", "registered", "updated", "consent_withdrawn"] | None = None,
 ) -> Page[s.AuditEntry]:
-    async def work(session: AsyncSession) -> Page[s.AuditEntry]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[s.AuditEntry]:
+        session = uow.session
         entries, total = await audit.read_log(
             session, participant_id=participant_id, action=action, limit=limit, offset=offset
         )
@@ -675,7 +660,7 @@ async def read_audit_log(
             offset=offset,
         )
 
-    result: Page[s.AuditEntry] = await _in_transaction(request, work)
+    result: Page[s.AuditEntry] = await tx.run(work)
     return result
 
 
@@ -698,9 +683,9 @@ def create_app(
             "is audited."
         ),
         routers=[participants_router, campaigns_router, imports_router, audit_router],
+        unit_of_work=build_unit_of_work(clock),
     )
     app.state.nik_vault = NikVault(settings.nik_secret)
-    app.state.clock = clock or Clock()
     _install_domain_errors(app)
     return app
 

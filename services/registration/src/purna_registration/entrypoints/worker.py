@@ -19,6 +19,7 @@ from purna_shared.logging import configure_logging
 from purna_shared.messaging.worker import open_worker, run_worker
 
 from ..adapters.nik_vault import NikVault
+from ..bootstrap import build_unit_of_work
 from ..service_layer.imports import ImportRunner
 from ..settings import RegistrationSettings
 from .consumers import register
@@ -43,10 +44,12 @@ async def purge_old_idempotency_keys(
 
 
 async def run(settings: RegistrationSettings) -> None:
-    async with open_worker(settings) as worker:
+    unit_of_work = build_unit_of_work()
+    async with open_worker(settings, unit_of_work=unit_of_work) as worker:
         register(worker.consumer)
         runner = ImportRunner(
             sessionmaker=worker.sessionmaker,
+            unit_of_work=unit_of_work,
             vault=NikVault(settings.nik_secret),
             settings=settings,
         )

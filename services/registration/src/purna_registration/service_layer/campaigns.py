@@ -9,12 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..adapters import repository as repo
 from ..domain.campaign import Campaign, CampaignForm, CampaignTally, validate_campaign
 from .actor import Actor
-from .participants import Clock, Forbidden, NotFound, listing_office, new_id
+from .participants import Forbidden, NotFound, listing_office, new_id
+from .unit_of_work import RegistrationUnitOfWork
 
 
-async def create(
-    session: AsyncSession, form: CampaignForm, actor: Actor, *, clock: Clock
-) -> Campaign:
+async def create(uow: RegistrationUnitOfWork, form: CampaignForm, actor: Actor) -> Campaign:
     checked = validate_campaign(form)
     campaign = Campaign(
         id=new_id(),
@@ -24,9 +23,9 @@ async def create(
         village=checked.village,
         starts_on=checked.starts_on,
         ends_on=checked.ends_on,
-        created_at=clock.now(),
+        created_at=uow.now,
     )
-    await repo.insert_campaign(session, campaign, actor.subject)
+    await repo.insert_campaign(uow.session, campaign, actor.subject)
     return campaign
 
 

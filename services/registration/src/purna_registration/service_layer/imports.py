@@ -34,7 +34,8 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from purna_shared.contracts.envelope import Envelope
+from purna_shared.clock import local_date
+from purna_shared.unit_of_work import Cause, UnitOfWorkFactory
 
 from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
@@ -54,7 +55,8 @@ from ..domain.participant import Participant, Registration
 from ..settings import RegistrationSettings
 from . import audit, events
 from .actor import Actor
-from .participants import SERVICE, Clock, NotFound, listing_office, new_id, outbox
+from .participants import NotFound, listing_office, new_id
+from .unit_of_work import RegistrationUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +137,7 @@ def inspect_upload(path: Path, file_format: FileFormat, max_rows: int) -> Upload
 
 
 async def create_job(
-    session: AsyncSession,
+    uow: RegistrationUnitOfWork,
     file: IO[bytes],
     *,
     filename: str,
@@ -144,9 +146,9 @@ async def create_job(
     office: str,
     campaign_id: str | None,
     actor: Actor,
-    clock: Clock,
 ) -> ImportJob:
     """Store the upload and a pending job in the caller's transaction."""
+    session = uow.session
     if campaign_id is not None:
         campaign = await repo.get_campaign(session, campaign_id)
         if campaign is None:
@@ -171,7 +173,7 @@ async def create_job(
         "rows_registered": 0,
         "rows_invalid": 0,
         "rows_duplicate": 0,
-        "created_at": clock.now(),
+        "created_at": uow.now,
         "created_by": actor.subject,
         "created_by_role": actor.main_role,
         "started_at": None,
@@ -327,15 +329,16 @@ class ImportRunner:
         self,
         *,
         sessionmaker: async_sessionmaker[AsyncSession],
+        unit_of_work: UnitOfWorkFactory[RegistrationUnitOfWork],
         vault: NikVault,
         settings: RegistrationSettings,
-        clock: Clock | None = None,
         owner: str | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._unit_of_work = unit_of_work
         self._vault = vault
         self._settings = settings
-        self._clock = clock or Clock()
+        self._clock = unit_of_work.clock
         self.owner = owner or settings.consumer_name
         self._lease = timedelta(milliseconds=settings.import_lease_ms)
 
@@ -512,7 +515,7 @@ class ImportRunner:
             header,
             office=job.office,
             campaign_id=job.campaign_id,
-            today=self._clock.today(),
+            today=local_date(self._clock.now(), self._unit_of_work.zone),
             vault=self._vault,
             last_row=last_row,
         )
@@ -543,7 +546,10 @@ class ImportRunner:
         ]
         errors = list(plan.errors)
         duplicates = plan.duplicates
-        async with self._sessionmaker() as session, session.begin():
+
+        async def work(uow: RegistrationUnitOfWork) -> None:
+            nonlocal duplicates
+            session = uow.session
             # The lease check first: it also locks the job row against a concurrent taker.
             renewed = await session.execute(
                 update(import_jobs)
@@ -581,14 +587,8 @@ class ImportRunner:
                             found.participant_id,
                         )
                     )
-            await outbox.add_envelopes(
-                session,
-                [
-                    (event.stream(), Envelope.wrap(event, source=SERVICE, correlation_id=job.id))
-                    for p in registered
-                    for event in events.integration_events(p)
-                ],
-            )
+            for p in registered:
+                uow.collect(events.integration_events(p))
             await audit.record(
                 session,
                 actor,
@@ -623,6 +623,9 @@ class ImportRunner:
                     rows_duplicate=import_jobs.c.rows_duplicate + duplicates,
                 )
             )
+
+        # The job's events are correlated with the job: one chain per import.
+        await self._unit_of_work.run(self._sessionmaker, work, cause=Cause(job.id))
 
     async def _finish(self, job_id: str, *, failure: str | None) -> None:
         async with self._sessionmaker() as session, session.begin():

@@ -3,14 +3,8 @@ audit rows commit together or not at all."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from purna_shared.messaging.outbox import Outbox
-from purna_shared.reference import latest_date
 
 from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
@@ -26,9 +20,9 @@ from ..domain.participant import (
 )
 from . import audit, events
 from .actor import Actor
+from .unit_of_work import RegistrationUnitOfWork
 
 SERVICE = "registration"
-outbox = Outbox(SERVICE)
 
 
 class AlreadyRegistered(Exception):  # noqa: N818 - a fact, not a failure
@@ -58,21 +52,6 @@ def new_id() -> str:
     return str(uuid_utils.uuid7())
 
 
-@dataclass(frozen=True, slots=True)
-class Clock:
-    """Today in the office's terms and now in UTC; tests pin them."""
-
-    fixed_now: datetime | None = None
-
-    def now(self) -> datetime:
-        return self.fixed_now or datetime.now(UTC)
-
-    def today(self) -> date:
-        # Birth dates and return dates are calendar dates somewhere in Indonesia: a date is
-        # "not in the future" if it has come in the easternmost zone.
-        return latest_date(self.now())
-
-
 async def check_campaign(session: AsyncSession, registration: Registration) -> None:
     if registration.campaign_id is None:
         return
@@ -87,18 +66,14 @@ async def check_campaign(session: AsyncSession, registration: Registration) -> N
 
 
 async def register(
-    session: AsyncSession,
-    form: RegistrationForm,
-    actor: Actor,
-    *,
-    vault: NikVault,
-    clock: Clock,
+    uow: RegistrationUnitOfWork, form: RegistrationForm, actor: Actor, *, vault: NikVault
 ) -> Participant:
     """Register a person once. Raises :class:`ValidationFailed` (every broken rule) or
     :class:`AlreadyRegistered` (with the existing participant's id)."""
-    registration = validate_registration(form, today=clock.today())
+    session = uow.session
+    registration = validate_registration(form, today=uow.today)
     await check_campaign(session, registration)
-    participant = Participant.register(registration, participant_id=new_id(), now=clock.now())
+    participant = Participant.register(registration, participant_id=new_id(), now=uow.now)
     digest = vault.digest(registration.nik.value)
     row = repo.participant_values(
         participant,
@@ -109,8 +84,7 @@ async def register(
     if not await repo.insert_unless_registered(session, [row]):
         existing = await repo.find_by_digests(session, [digest])
         raise AlreadyRegistered(existing[digest].participant_id)
-    for event in events.integration_events(participant):
-        await outbox.add(session, event, correlation_id=actor.request_id)
+    uow.collect(events.integration_events(participant))
     await audit.record(session, actor, "registered", [participant.id])
     return participant
 
@@ -154,23 +128,22 @@ async def read_nik(
 
 
 async def change(
-    session: AsyncSession,
+    uow: RegistrationUnitOfWork,
     participant_id: str,
     changes: ParticipantChanges,
     actor: Actor,
     *,
-    clock: Clock,
     expected_version: int | None = None,
 ) -> Participant:
     """Apply a correction under a row lock; emits ParticipantUpdated when anything changed."""
+    session = uow.session
     participant = await load(session, participant_id, actor, for_update=True)
     if expected_version is not None and expected_version != participant.version:
         raise VersionMismatch(participant.version)
-    changed = participant.change(changes, today=clock.today(), now=clock.now())
+    changed = participant.change(changes, today=uow.today, now=uow.now)
     if changed:
         await repo.save_changes(session, participant)
-        for event in events.integration_events(participant):
-            await outbox.add(session, event, correlation_id=actor.request_id)
+        uow.collect(events.integration_events(participant))
         await audit.record(
             session, actor, "updated", [participant.id], detail={"changed": list(changed)}
         )
@@ -178,14 +151,14 @@ async def change(
 
 
 async def withdraw_consent(
-    session: AsyncSession, participant_id: str, actor: Actor, *, clock: Clock
+    uow: RegistrationUnitOfWork, participant_id: str, actor: Actor
 ) -> Participant:
     """Record withdrawal (once); emits ConsentWithdrawn so every service stops processing."""
+    session = uow.session
     participant = await load(session, participant_id, actor, for_update=True)
-    if participant.withdraw_consent(now=clock.now()):
+    if participant.withdraw_consent(now=uow.now):
         await repo.save_changes(session, participant)
-        for event in events.integration_events(participant):
-            await outbox.add(session, event, correlation_id=actor.request_id)
+        uow.collect(events.integration_events(participant))
         await audit.record(session, actor, "consent_withdrawn", [participant.id])
     return participant
 

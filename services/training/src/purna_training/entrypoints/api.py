@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from purna_shared.clock import Clock
 from purna_shared.http.app import (
     ResourcesFactory,
     create_service_app,
@@ -22,21 +21,22 @@ from purna_shared.http.app import (
     serve,
 )
 from purna_shared.http.auth import Principal, Role, require_read, require_roles
-from purna_shared.http.idempotency import Idempotent
 from purna_shared.http.pagination import limit_query, offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
+from purna_shared.http.transaction import Transaction as _Transaction
+from purna_shared.http.transaction import idempotent_transaction, transaction
 
 from .. import __version__
 from ..adapters.certificate_pdf import render_certificate
-from ..adapters.clock import Clock, SystemClock
 from ..adapters.repository import SeatCounts, SessionFilter
+from ..bootstrap import build_unit_of_work
 from ..domain.certificates import certificate_text
 from ..domain.enrollment import EnrollmentStatus, waitlist_position
 from ..domain.errors import NotEnrolledError, TrainingRuleError
 from ..domain.sessions import SessionStatus
 from ..service_layer import attendance, completion, enrollment, sessions
 from ..service_layer.errors import NotFoundError, UnknownProgrammeError
-from ..service_layer.unit_of_work import UnitOfWork
+from ..service_layer.unit_of_work import TrainingUnitOfWork
 from ..settings import TrainingSettings
 from . import problems
 from .access import ensure_may_schedule, may_manage, may_read, may_teach, visible_sessions
@@ -88,36 +88,9 @@ Offset = Annotated[int, offset_query(maximum=2**63 - 1)]  # PostgreSQL OFFSET is
 router = APIRouter()
 
 
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-ClockDep = Annotated[Clock, Depends(_clock)]
-
-
-class _Transaction:
-    """Runs a use case in one transaction (for the routes that need no Idempotency-Key)."""
-
-    def __init__(self, request: Request, clock: ClockDep) -> None:
-        self._sessionmaker = request.app.state.sessionmaker
-        self._clock = clock
-
-    async def run(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-        async with self._sessionmaker() as db, db.begin():
-            return await work(UnitOfWork(db, self._clock))
-
-
-Transaction = Annotated[_Transaction, Depends()]
-
-
-def _in_uow(
-    clock: Clock, work: Callable[[UnitOfWork], Awaitable[tuple[int, Any]]]
-) -> Callable[[AsyncSession], Awaitable[tuple[int, Any]]]:
-    async def run(db: AsyncSession) -> tuple[int, Any]:
-        return await work(UnitOfWork(db, clock))
-
-    return run
+#: the transaction seam, typed with training's unit of work
+Transaction = Annotated[_Transaction[TrainingUnitOfWork], Depends(transaction)]
+Idempotent = Annotated[_Transaction[TrainingUnitOfWork], Depends(idempotent_transaction)]
 
 
 def _audit(principal: Principal, what: str, session_id: str, count: int) -> None:
@@ -184,16 +157,16 @@ async def put_programme(
     summary="Schedule a village session (emits SessionScheduled)",
 )
 async def schedule_session(
-    body: ScheduleSessionIn, principal: Operator, idem: Idempotent, clock: ClockDep
+    body: ScheduleSessionIn, principal: Operator, idem: Idempotent
 ) -> JSONResponse:
     ensure_may_schedule(principal, body.office)
     command = sessions.ScheduleSession(**body.model_dump())
 
-    async def work(uow: UnitOfWork) -> tuple[int, Any]:
+    async def work(uow: TrainingUnitOfWork) -> tuple[int, Any]:
         session = await sessions.schedule_session(uow, command, scheduled_by=principal.subject)
         return 201, SessionOut.of(session, SeatCounts())
 
-    return await idem.run(_in_uow(clock, work))
+    return await idem.respond(work)
 
 
 @router.get("/sessions", tags=["sessions"], summary="List sessions, newest first")
@@ -225,7 +198,7 @@ async def list_sessions(
         ),
     )
 
-    async def work(uow: UnitOfWork) -> SessionList:
+    async def work(uow: TrainingUnitOfWork) -> SessionList:
         found, total = await uow.repo.sessions(wanted, limit=limit, offset=offset)
         seats = await uow.repo.seat_counts([s.id for s in found])
         items = [SessionOut.of(s, seats[s.id]) for s in found]
@@ -236,7 +209,7 @@ async def list_sessions(
 
 @router.get("/sessions/{session_id}", tags=["sessions"], responses=problem_responses(404))
 async def get_session(session_id: SessionId, principal: Staff, tx: Transaction) -> SessionOut:
-    async def work(uow: UnitOfWork) -> SessionOut:
+    async def work(uow: TrainingUnitOfWork) -> SessionOut:
         session = await sessions.load_session(uow, session_id, may_read(principal))
         seats = await uow.repo.seat_counts([session.id])
         return SessionOut.of(session, seats[session.id])
@@ -256,16 +229,15 @@ async def cancel_session(
     body: CancelSessionIn,
     principal: Operator,
     idem: Idempotent,
-    clock: ClockDep,
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork) -> tuple[int, Any]:
+    async def work(uow: TrainingUnitOfWork) -> tuple[int, Any]:
         session = await sessions.cancel_session(
             uow, session_id, reason=body.reason, authorize=may_manage(principal)
         )
         seats = await uow.repo.seat_counts([session.id])
         return 200, SessionOut.of(session, seats[session.id])
 
-    return await idem.run(_in_uow(clock, work))
+    return await idem.respond(work)
 
 
 # -- enrolments --------------------------------------------------------------------------------
@@ -282,15 +254,15 @@ async def cancel_session(
     responses=problem_responses(404, 409),
 )
 async def enrol(
-    session_id: SessionId, body: EnrolIn, principal: Operator, idem: Idempotent, clock: ClockDep
+    session_id: SessionId, body: EnrolIn, principal: Operator, idem: Idempotent
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork) -> tuple[int, Any]:
+    async def work(uow: TrainingUnitOfWork) -> tuple[int, Any]:
         result = await enrollment.enrol(
             uow, session_id, body.participant_id, authorize=may_manage(principal)
         )
         return (201 if result.created else 200), EnrolmentOut.of(result.enrollment, result.position)
 
-    return await idem.run(_in_uow(clock, work))
+    return await idem.respond(work)
 
 
 @router.get(
@@ -307,7 +279,7 @@ async def list_enrollments(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Roster:
-    async def work(uow: UnitOfWork) -> Roster:
+    async def work(uow: TrainingUnitOfWork) -> Roster:
         session = await sessions.load_session(uow, session_id, may_read(principal))
         found, total = await uow.repo.enrollments(
             session.id, status or (), limit=limit, offset=offset
@@ -346,7 +318,7 @@ async def cancel_enrolment(
         str | None, Query(max_length=500, pattern=NO_CONTROL, description="Why, briefly")
     ] = None,
 ) -> CancellationOut:
-    async def work(uow: UnitOfWork) -> CancellationOut:
+    async def work(uow: TrainingUnitOfWork) -> CancellationOut:
         result = await enrollment.cancel_enrolment(
             uow, session_id, participant_id, reason=reason, authorize=may_manage(principal)
         )
@@ -383,7 +355,7 @@ async def record_attendance(
     principal: Teacher,
     tx: Transaction,
 ) -> AttendanceOut:
-    async def work(uow: UnitOfWork) -> AttendanceOut:
+    async def work(uow: TrainingUnitOfWork) -> AttendanceOut:
         taken = await attendance.record_attendance(
             uow,
             session_id,
@@ -415,7 +387,7 @@ async def record_attendance(
 async def get_attendance(
     session_id: SessionId, principal: Staff, tx: Transaction
 ) -> AttendanceSheet:
-    async def work(uow: UnitOfWork) -> AttendanceSheet:
+    async def work(uow: TrainingUnitOfWork) -> AttendanceSheet:
         session = await sessions.load_session(uow, session_id, may_read(principal))
         sheet = await uow.repo.attendance(session.id)
         return AttendanceSheet(
@@ -444,7 +416,7 @@ async def record_assessment(
     principal: Teacher,
     tx: Transaction,
 ) -> AssessmentOut:
-    async def work(uow: UnitOfWork) -> AssessmentOut:
+    async def work(uow: TrainingUnitOfWork) -> AssessmentOut:
         await attendance.record_assessment(
             uow,
             session_id,
@@ -477,15 +449,15 @@ async def record_assessment(
     responses=problem_responses(404, 409),
 )
 async def complete_session(
-    session_id: SessionId, principal: Operator, idem: Idempotent, clock: ClockDep
+    session_id: SessionId, principal: Operator, idem: Idempotent
 ) -> JSONResponse:
-    async def work(uow: UnitOfWork) -> tuple[int, Any]:
+    async def work(uow: TrainingUnitOfWork) -> tuple[int, Any]:
         done = await completion.complete_session(
             uow, session_id, completed_by=principal.subject, authorize=may_manage(principal)
         )
         return 200, _completion_out(done.session.id, done.session.completed_at, done.outcomes)
 
-    return await idem.run(_in_uow(clock, work))
+    return await idem.respond(work)
 
 
 @router.get(
@@ -495,7 +467,7 @@ async def complete_session(
     responses=problem_responses(404, 409),
 )
 async def get_outcomes(session_id: SessionId, principal: Staff, tx: Transaction) -> CompletionOut:
-    async def work(uow: UnitOfWork) -> CompletionOut:
+    async def work(uow: TrainingUnitOfWork) -> CompletionOut:
         session = await sessions.load_session(uow, session_id, may_read(principal))
         if session.status is not SessionStatus.COMPLETED:
             raise ProblemError(
@@ -533,7 +505,7 @@ def _completion_out(
 async def certificate(
     session_id: SessionId, participant_id: ParticipantPath, principal: Staff, tx: Transaction
 ) -> Response:
-    async def work(uow: UnitOfWork) -> bytes:
+    async def work(uow: TrainingUnitOfWork) -> bytes:
         session = await sessions.load_session(uow, session_id, may_read(principal))
         outcome = await uow.repo.outcome(session.id, participant_id)
         if outcome is None or not outcome.completed or outcome.certificate_no is None:
@@ -593,8 +565,8 @@ def create_app(
         "waitlist, attendance, completion and certificates (BP3MI).",
         routers=[router],
         lifespan_resources=lifespan_resources,
+        unit_of_work=build_unit_of_work(clock),
     )
-    app.state.clock = clock or SystemClock()
     app.add_exception_handler(TrainingRuleError, problems.rule_problem_handler)
     app.add_exception_handler(NotFoundError, problems.not_found_handler)
     app.add_exception_handler(UnknownProgrammeError, problems.unknown_programme_handler)

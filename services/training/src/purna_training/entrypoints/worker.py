@@ -7,12 +7,13 @@ import asyncio
 from purna_shared.logging import configure_logging
 from purna_shared.messaging.worker import open_worker, run_worker
 
+from ..bootstrap import build_unit_of_work
 from ..settings import TrainingSettings
 from .consumers import register
 
 
 async def run(settings: TrainingSettings) -> None:
-    async with open_worker(settings) as worker:
+    async with open_worker(settings, unit_of_work=build_unit_of_work()) as worker:
         register(worker.consumer)
         await run_worker(worker)
 

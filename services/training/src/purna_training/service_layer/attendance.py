@@ -11,7 +11,7 @@ from ..domain.enrollment import EnrollmentStatus
 from ..domain.errors import AssessmentNotRequiredError, NotEnrolledError
 from ..domain.sessions import SessionStatus, TrainingSession, ensure_open, transition
 from .sessions import Authorize, load_session
-from .unit_of_work import UnitOfWork
+from .unit_of_work import TrainingUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class DayAttendance:
 
 
 async def record_attendance(
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     session_id: str,
     day: date,
     present: Sequence[str],
@@ -43,7 +43,7 @@ async def record_attendance(
             ensure_open(session.status, "taking attendance")
         return _sheet(session, day, enrolled, frozenset(present))
     attending = check_attendance(
-        session.days, day, uow.today_in(session.zone), present, set(enrolled), session.zone
+        session.days, day, session.zone.local_date(uow.now), present, set(enrolled), session.zone
     )
     await uow.repo.replace_attendance(
         session.id, day, attending, recorded_by=recorded_by, recorded_at=uow.now
@@ -66,7 +66,7 @@ def _sheet(
 
 
 async def record_assessment(
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     session_id: str,
     participant_id: str,
     passed: bool,

@@ -18,7 +18,7 @@ from ..domain.sessions import (
     transition,
 )
 from .sessions import Authorize, load_session, programme_of, programme_ref
-from .unit_of_work import UnitOfWork
+from .unit_of_work import TrainingUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Completion:
 
 
 async def complete_session(
-    uow: UnitOfWork, session_id: str, *, completed_by: str, authorize: Authorize
+    uow: TrainingUnitOfWork, session_id: str, *, completed_by: str, authorize: Authorize
 ) -> Completion:
     """Decide every enrolled participant's outcome, number the completers' certificates and
     announce it all in one SessionCompleted. The session lock makes this happen once: a
@@ -42,7 +42,7 @@ async def complete_session(
     if session.status is SessionStatus.COMPLETED:
         return Completion(session, await uow.repo.outcomes(session.id), newly_completed=False)
     ensure_open(session.status, "completion")
-    ensure_can_complete(session.days, uow.today_in(session.zone), session.zone)
+    ensure_can_complete(session.days, session.zone.local_date(uow.now), session.zone)
 
     seated, _ = await uow.repo.enrollments(session.id, [EnrollmentStatus.ENROLLED])
     outcomes = decide_outcomes(

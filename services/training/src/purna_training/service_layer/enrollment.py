@@ -23,7 +23,7 @@ from ..domain.errors import NotEnrolledError
 from ..domain.programmes import Programme
 from ..domain.sessions import TrainingSession, ensure_open
 from .sessions import Authorize, load_session, programme_of
-from .unit_of_work import UnitOfWork
+from .unit_of_work import TrainingUnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class CancellationResult:
     changed: bool
 
 
-async def position_of(uow: UnitOfWork, enrollment: Enrollment) -> int | None:
+async def position_of(uow: TrainingUnitOfWork, enrollment: Enrollment) -> int | None:
     if enrollment.status is not EnrollmentStatus.WAITLISTED:
         return None
     waitlist = await uow.repo.waitlist(enrollment.session_id)
@@ -51,7 +51,7 @@ async def position_of(uow: UnitOfWork, enrollment: Enrollment) -> int | None:
 
 
 async def enrol(
-    uow: UnitOfWork, session_id: str, participant_id: str, *, authorize: Authorize
+    uow: TrainingUnitOfWork, session_id: str, participant_id: str, *, authorize: Authorize
 ) -> EnrolmentResult:
     """A seat while seats remain, else a place at the end of the waitlist. Enrolling again
     while enrolled or waiting returns the enrolment as it is."""
@@ -90,7 +90,7 @@ async def enrol(
 
 
 async def cancel_enrolment(
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     session_id: str,
     participant_id: str,
     *,
@@ -110,7 +110,7 @@ async def cancel_enrolment(
 
 
 async def withdraw_from_session(
-    uow: UnitOfWork, session: TrainingSession, enrollment: Enrollment, *, reason: str | None
+    uow: TrainingUnitOfWork, session: TrainingSession, enrollment: Enrollment, *, reason: str | None
 ) -> CancellationResult:
     """Cancel ``enrollment`` of the (locked, open) ``session`` and fill the seat it frees."""
     cancelled = replace(
@@ -141,7 +141,7 @@ async def withdraw_from_session(
     )
 
 
-async def _fill_free_seats(uow: UnitOfWork, session: TrainingSession) -> list[Enrollment]:
+async def _fill_free_seats(uow: TrainingUnitOfWork, session: TrainingSession) -> list[Enrollment]:
     """Promote waitlisted participants, first come first served, into the free seats."""
     repo = uow.repo
     waitlist = await repo.waitlist(session.id)
@@ -169,7 +169,7 @@ async def _fill_free_seats(uow: UnitOfWork, session: TrainingSession) -> list[En
 
 
 def _enrolled_event(
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     session: TrainingSession,
     programme: Programme,
     enrollment: Enrollment,

@@ -25,7 +25,7 @@ from ..domain.participants import (
 )
 from .enrollment import withdraw_from_session
 from .sessions import allow_all, load_session
-from .unit_of_work import UnitOfWork
+from .unit_of_work import TrainingUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 CONSENT_WITHDRAWN = "consent withdrawn"
 
 
-async def participant_registered(uow: UnitOfWork, event: ParticipantRegistered) -> None:
+async def participant_registered(uow: TrainingUnitOfWork, event: ParticipantRegistered) -> None:
     registration = Registration(
         participant_id=event.participant_id,
         version=event.version,
@@ -44,7 +44,7 @@ async def participant_registered(uow: UnitOfWork, event: ParticipantRegistered) 
     await _apply(uow, event.participant_id, lambda r: apply_registration(r, registration))
 
 
-async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> None:
+async def participant_updated(uow: TrainingUnitOfWork, event: ParticipantUpdated) -> None:
     update = Update(
         participant_id=event.participant_id,
         version=event.version,
@@ -60,7 +60,7 @@ async def participant_updated(uow: UnitOfWork, event: ParticipantUpdated) -> Non
     )
 
 
-async def consent_withdrawn(uow: UnitOfWork, event: ConsentWithdrawn) -> None:
+async def consent_withdrawn(uow: TrainingUnitOfWork, event: ConsentWithdrawn) -> None:
     withdrawal = Withdrawal(event.participant_id, event.version, event.withdrawn_at)
     await _apply(
         uow, event.participant_id, lambda r: apply_withdrawal(r, withdrawal), may_withdraw=True
@@ -68,7 +68,7 @@ async def consent_withdrawn(uow: UnitOfWork, event: ConsentWithdrawn) -> None:
 
 
 async def _apply(
-    uow: UnitOfWork,
+    uow: TrainingUnitOfWork,
     participant_id: str,
     change: Callable[[ParticipantRecord], ParticipantRecord],
     *,
@@ -100,6 +100,6 @@ async def _apply(
                 extra={
                     "participant_id": participant_id,
                     "session_id": session_id,
-                    "event_id": uow.cause.id if uow.cause else None,
+                    "event_id": uow.cause.causation_id,
                 },
             )

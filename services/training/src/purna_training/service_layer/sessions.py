@@ -21,7 +21,7 @@ from ..domain.sessions import (
     transition,
 )
 from .errors import NotFoundError, UnknownProgrammeError
-from .unit_of_work import UnitOfWork
+from .unit_of_work import TrainingUnitOfWork
 
 #: the caller's access check, run on the session once it is loaded (and locked)
 Authorize = Callable[[TrainingSession], None]
@@ -52,7 +52,7 @@ def programme_ref(programme: Programme) -> ProgrammeRef:
     return ProgrammeRef(code=programme.code, name=programme.name, category=programme.category.value)
 
 
-async def programme_of(uow: UnitOfWork, code: str) -> Programme:
+async def programme_of(uow: TrainingUnitOfWork, code: str) -> Programme:
     programme = await uow.repo.programme(code)
     if programme is None:
         known = [p.code for p in await uow.repo.programmes()]
@@ -60,14 +60,14 @@ async def programme_of(uow: UnitOfWork, code: str) -> Programme:
     return programme
 
 
-async def define_programme(uow: UnitOfWork, programme: Programme) -> bool:
+async def define_programme(uow: TrainingUnitOfWork, programme: Programme) -> bool:
     """Create or change a programme (True when new). Sessions already scheduled keep the
     completion rule they were scheduled with."""
     return await uow.repo.save_programme(programme)
 
 
 async def load_session(
-    uow: UnitOfWork, session_id: str, authorize: Authorize, *, lock: bool = False
+    uow: TrainingUnitOfWork, session_id: str, authorize: Authorize, *, lock: bool = False
 ) -> TrainingSession:
     """The session, after the caller's access check; locked for the rest of the transaction
     when ``lock`` (every change to a session's seats or state takes this lock first)."""
@@ -79,7 +79,7 @@ async def load_session(
 
 
 async def schedule_session(
-    uow: UnitOfWork, command: ScheduleSession, *, scheduled_by: str
+    uow: TrainingUnitOfWork, command: ScheduleSession, *, scheduled_by: str
 ) -> TrainingSession:
     programme = await programme_of(uow, command.programme_code)
     days = (
@@ -127,7 +127,7 @@ async def schedule_session(
 
 
 async def cancel_session(
-    uow: UnitOfWork, session_id: str, *, reason: str | None, authorize: Authorize
+    uow: TrainingUnitOfWork, session_id: str, *, reason: str | None, authorize: Authorize
 ) -> TrainingSession:
     """Cancel a session that has not been completed; everyone enrolled or waiting is told
     (one EnrollmentCancelled each). Cancelling a cancelled session again changes nothing."""

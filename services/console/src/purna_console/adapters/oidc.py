@@ -1,0 +1,55 @@
+"""OpenID Connect sign-in (authorization code with PKCE) through Authlib: works with Keycloak
+and any provider publishing ``/.well-known/openid-configuration``. The provider's access token
+is what the services verify (RS256 against ``JWT_JWKS_URL``), so it is what the console keeps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.starlette_client import OAuth
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..settings import ConsoleSettings
+
+PROVIDER = "purna"
+
+
+class OidcSignIn:
+    def __init__(self, settings: ConsoleSettings) -> None:
+        self._settings = settings
+        self._oauth = OAuth()
+        self._oauth.register(
+            PROVIDER,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret or None,
+            server_metadata_url=settings.oidc_issuer.rstrip("/")
+            + "/.well-known/openid-configuration",
+            client_kwargs={
+                "scope": settings.oidc_scopes,
+                "code_challenge_method": "S256",  # PKCE
+                "token_endpoint_auth_method": (
+                    "client_secret_basic" if settings.oidc_client_secret else "none"
+                ),
+            },
+        )
+
+    @property
+    def _client(self) -> Any:
+        return self._oauth.create_client(PROVIDER)
+
+    def _redirect_uri(self, request: Request) -> str:
+        if self._settings.public_url:
+            return self._settings.public_url.rstrip("/") + "/masuk/kembali"
+        return str(request.url_for("oidc_callback"))
+
+    async def start(self, request: Request) -> Response:
+        response: Response = await self._client.authorize_redirect(
+            request, self._redirect_uri(request)
+        )
+        return response
+
+    async def finish(self, request: Request) -> str:
+        """The access token, after exchanging the code (state and PKCE verifier checked)."""
+        token: dict[str, Any] = await self._client.authorize_access_token(request)
+        return str(token["access_token"])
