@@ -48,6 +48,7 @@ from ..service_layer.participants import (
 )
 from ..service_layer.unit_of_work import RegistrationUnitOfWork
 from ..settings import RegistrationSettings
+from . import intake
 from . import schemas as s
 
 VERSION = "1.0.0"
@@ -682,7 +683,13 @@ def create_app(
             "participant's office may reveal one with a stated purpose, and every such read "
             "is audited."
         ),
-        routers=[participants_router, campaigns_router, imports_router, audit_router],
+        routers=[
+            participants_router,
+            campaigns_router,
+            imports_router,
+            intake.router,
+            audit_router,
+        ],
         unit_of_work=build_unit_of_work(clock),
     )
     app.state.nik_vault = NikVault(settings.nik_secret)
