@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pyodk._utils.config import CentralConfig, Config
-from pyodk.client import Client
+if TYPE_CHECKING:  # pyodk is loaded when Central is first asked (it is slow to import)
+    from pyodk._utils.config import Config
+    from pyodk.client import Client
 
 
 class SubmissionSource(Protocol):
@@ -27,12 +28,17 @@ class OdkCentral:
         page_size: int = 250,
         client_factory: Callable[[Config], Client] | None = None,
     ) -> None:
-        self._config = Config(central=CentralConfig(base_url, username, password))
+        self._credentials = (base_url, username, password)
         self._page = page_size
-        self._factory = client_factory or (lambda config: Client(config=config))
+        self._factory = client_factory or _pyodk_client
+
+    def _config(self) -> Config:
+        from pyodk._utils.config import CentralConfig, Config
+
+        return Config(central=CentralConfig(*self._credentials))
 
     def rows(self, project_id: int, form_id: str) -> list[dict[str, Any]]:
-        client = self._factory(self._config)
+        client = self._factory(self._config())
         out: list[dict[str, Any]] = []
         skip = 0
         while True:
@@ -44,3 +50,9 @@ class OdkCentral:
             skip += len(values)
             if not values or skip >= int(page.get("@odata.count", skip)):
                 return out
+
+
+def _pyodk_client(config: Config) -> Client:
+    from pyodk.client import Client
+
+    return Client(config=config)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from pyxform.xls2xform import convert
 
 from ..domain.field_intake import xlsform
 
@@ -35,6 +34,8 @@ def build_xlsx() -> bytes:
 
 def build_xform(xlsx: bytes | None = None) -> tuple[str, list[str]]:
     """The XForm (XML) pyxform makes of the workbook, and its warnings."""
+    from pyxform.xls2xform import convert  # heavy: loaded when a form is converted
+
     warnings: list[str] = []
     try:
         result = convert(xlsform=xlsx or build_xlsx(), warnings=warnings, file_type=".xlsx")
