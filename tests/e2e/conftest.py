@@ -67,25 +67,7 @@ async def running_system(
     gateway: tuple[FakeGateway, str],
     tmp_path: Path,
 ) -> AsyncIterator[RunningSystem]:
-    env = dict(os.environ) | {
-        "REDIS_URL": redis_url,
-        "STREAM_PREFIX": stream_prefix,
-        "CONSUMER_BLOCK_MS": "200",
-        "RECLAIM_IDLE_MS": "3000",
-        "RECLAIM_INTERVAL_MS": "500",
-        "RELAY_POLL_MS": "200",
-        "LOG_LEVEL": "INFO",
-        "NOTIFICATION_DELIVERY": "gateway",
-        "NOTIFICATION_SMTP_HOST": "127.0.0.1",
-        "NOTIFICATION_SMTP_PORT": str(mailbox[1]),
-        "NOTIFICATION_GATEWAY_URL": gateway[1],
-        "NOTIFICATION_GATEWAY_SECRET": GATEWAY_SECRET,
-        "NOTIFICATION_GATEWAY_TIMEOUT_SECONDS": "5",
-        "NOTIFICATION_SMTP_TIMEOUT_SECONDS": "5",
-        "NOTIFICATION_DISPATCH_LEASE_SECONDS": "10",
-        "NOTIFICATION_DISPATCH_POLL_MS": "200",
-        **quiet_hours_away_from_now(),
-    }
+    env = system_env(redis_url, stream_prefix, mailbox[1], gateway[1])
     for service in SERVICES:
         env[f"{service.env_prefix}DATABASE_URL"] = await database_factory.create(
             service.migrations_dir()
@@ -97,3 +79,28 @@ async def running_system(
         yield RunningSystem(system, mailbox[0], gateway[0])
     finally:
         system.stop()
+
+
+def system_env(
+    redis_url: str, stream_prefix: str, smtp_port: int, gateway_url: str
+) -> dict[str, str]:
+    """The environment of every process of a test system (databases are added per test)."""
+    return dict(os.environ) | {
+        "REDIS_URL": redis_url,
+        "STREAM_PREFIX": stream_prefix,
+        "CONSUMER_BLOCK_MS": "200",
+        "RECLAIM_IDLE_MS": "3000",
+        "RECLAIM_INTERVAL_MS": "500",
+        "RELAY_POLL_MS": "200",
+        "LOG_LEVEL": "INFO",
+        "NOTIFICATION_DELIVERY": "gateway",
+        "NOTIFICATION_SMTP_HOST": "127.0.0.1",
+        "NOTIFICATION_SMTP_PORT": str(smtp_port),
+        "NOTIFICATION_GATEWAY_URL": gateway_url,
+        "NOTIFICATION_GATEWAY_SECRET": GATEWAY_SECRET,
+        "NOTIFICATION_GATEWAY_TIMEOUT_SECONDS": "5",
+        "NOTIFICATION_SMTP_TIMEOUT_SECONDS": "5",
+        "NOTIFICATION_DISPATCH_LEASE_SECONDS": "10",
+        "NOTIFICATION_DISPATCH_POLL_MS": "200",
+        **quiet_hours_away_from_now(),
+    }

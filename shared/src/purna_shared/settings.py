@@ -12,7 +12,7 @@ import socket
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_DEV_JWT_SECRET = "purna-development-secret-change-me-in-production"
@@ -71,6 +71,33 @@ class PurnaSettings(BaseSettings):
     )
     reclaim_interval_ms: int = Field(5_000, ge=1)
     max_deliveries: int = Field(5, ge=1, description="deliveries before an entry is dead-lettered")
+    outage_backoff_initial_ms: int = Field(
+        200, ge=1, description="first wait before retrying deliveries held during an outage"
+    )
+    outage_backoff_max_ms: int = Field(
+        5000, ge=1, description="longest wait between probes of an unavailable dependency"
+    )
+    outbox_retention_hours: float = Field(
+        168,
+        gt=0,
+        description="published outbox rows are kept this long, so a Redis that lost its data "
+        "can be refilled (`purna outbox republish --since`), then deleted",
+    )
+    inbox_retention_hours: float = Field(
+        720,
+        gt=0,
+        description="handled-event ids are kept this long; must exceed the outbox retention so "
+        "that a re-published event is still recognised as handled",
+    )
+    idempotency_key_retention_hours: float = Field(
+        24, gt=0, description="stored responses of Idempotency-Key requests are kept this long"
+    )
+    retention_sweep_interval_s: float = Field(
+        600, gt=0, description="how often the worker deletes rows past their retention"
+    )
+    retention_sweep_chunk: int = Field(
+        5000, ge=1, description="rows deleted per transaction by the sweeper (short locks)"
+    )
     relay_batch: int = Field(500, ge=1)
     relay_poll_ms: int = Field(
         1000, ge=10, description="relay fallback poll when no NOTIFY arrives"
@@ -85,9 +112,21 @@ class PurnaSettings(BaseSettings):
     log_json: bool = True
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    http_max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="largest JSON request body an API reads (413 above)"
+    )
     worker_http_port: int | None = Field(
         None, description="when set, the worker serves /livez, /readyz and /metrics on this port"
     )
+
+    @model_validator(mode="after")
+    def _inbox_outlives_outbox(self) -> PurnaSettings:
+        if self.inbox_retention_hours <= self.outbox_retention_hours:
+            raise ValueError(
+                "inbox_retention_hours must exceed outbox_retention_hours: an event re-published "
+                "from the outbox must still find its id in the consumers' inboxes"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

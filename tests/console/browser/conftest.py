@@ -78,7 +78,8 @@ class ConsoleSystem:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@pytest.fixture(scope="session")
+# Module scope: the whole system stops once the browser tests are done with it.
+@pytest.fixture(scope="module")
 def console_system(
     redis_url: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ConsoleSystem]:
@@ -92,6 +93,8 @@ def console_system(
         "LOG_LEVEL": "INFO",
         "NOTIFICATION_DELIVERY": "console",
         "CONSOLE_DEV_MODE": "true",
+        # every dashboard load asks the services (tests compare it with what just happened)
+        "CONSOLE_DASHBOARD_CACHE_SECONDS": "0",
     }
 
     async def databases() -> None:
@@ -120,13 +123,15 @@ def console_system(
             client.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync API keeps an event loop running on this thread
+# until it stops, which would break every asyncio test collected after this module.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's Chromium")

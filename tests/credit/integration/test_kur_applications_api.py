@@ -103,6 +103,12 @@ async def test_life_cycle_schedule_quota_and_events(credit_world: Any) -> None:
         ).json()
         installments = schedule["installments"]
         assert len(installments) == 36
+        for far in ("9999-12-31", "0001-01-01"):  # used to be a 500 (date overflow)
+            response = await bri.get(
+                f"/applications/{app['id']}/schedule", params={"start_date": far}
+            )
+            assert response.status_code == 422, response.text
+            assert response.json()["errors"][0]["field"] == "start_date"
         assert installments[0] == {
             "n": 1,
             "due_date": "2027-01-01",
@@ -424,3 +430,25 @@ async def test_pipeline_report_by_regency_and_programme(credit_world: Any) -> No
         assert {r["programme_code"] for r in only["rows"]} == {"TERASI"}
         r = await officer.get("/reports/pipeline", params={"regency_code": "52"})
         assert r.status_code == 422
+
+
+async def test_an_allocation_with_too_many_sub_limits_is_refused_early(credit_world: Any) -> None:
+    # Issue 15 item 11: 600,000 bank sub-limits took the API to 1.97 GB and stalled it 21 s.
+    async with credit_world.api() as client:
+        admin = client("admin")
+        huge = await admin.put(
+            f"/allocations/{YEAR}",
+            json={"total": 10**12, "banks": {f"B{i}": 1 for i in range(600_000)}},
+        )
+        assert huge.status_code == 413, huge.text[:300]
+        too_many = await admin.put(
+            f"/allocations/{YEAR}",
+            json={"total": 10**12, "banks": {f"BANK{i}": 1 for i in range(101)}},
+        )
+        assert too_many.status_code == 422, too_many.text[:300]
+        assert too_many.json()["errors"][0]["field"] == "banks"
+        fine = await admin.put(
+            f"/allocations/{YEAR}",
+            json={"total": 10**12, "banks": {f"BANK{i}": 1 for i in range(100)}},
+        )
+        assert fine.status_code == 200, fine.text[:300]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -252,3 +253,37 @@ async def test_openapi_documents_bearer_auth_and_problem_responses(tmp_path: Pat
     assert "401" not in spec["paths"]["/livez"]["get"]["responses"]
     assert set(spec["paths"]["/readyz"]["get"]["responses"]["503"]["content"]) == {PROBLEM_JSON}
     assert "/metrics" not in spec["paths"]
+
+
+async def test_an_oversized_body_is_refused_with_413_before_a_route_parses_it() -> None:
+    router = APIRouter()
+    parsed: list[int] = []
+
+    @router.post("/things")
+    async def things(body: dict[str, int]) -> dict[str, int]:
+        parsed.append(len(body))
+        return {"n": len(body)}
+
+    settings = PurnaSettings(http_max_body_bytes=64 * 1024)
+    app = create_service_app(settings, title="t", version="1", routers=[router])
+    big = {f"BANK{i}": i for i in range(20_000)}  # ~300 KB: a 600,000-bank allocation in small
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
+        declared = await client.post("/things", json=big)
+
+        async def chunks():  # type: ignore[no-untyped-def]
+            payload = json.dumps(big).encode()
+            for start in range(0, len(payload), 8192):
+                yield payload[start : start + 8192]
+
+        streamed = await client.post(
+            "/things", content=chunks(), headers={"content-type": "application/json"}
+        )
+        small = await client.post("/things", json={"BRI": 1})
+    for response in (declared, streamed):
+        assert response.status_code == 413, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.headers["x-request-id"]
+    assert small.status_code == 200
+    assert parsed == [1]

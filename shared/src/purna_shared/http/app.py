@@ -29,6 +29,7 @@ from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -49,6 +50,7 @@ from ..db import make_engine, make_sessionmaker
 from ..settings import PurnaSettings
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .auth import TokenVerifier
+from .limits import BodyLimitMiddleware
 from .problems import (
     PROBLEM_JSON,
     ProblemError,
@@ -61,7 +63,7 @@ from .problems import (
 log = logging.getLogger("purna_shared.http")
 
 #: error answers every service route may give (documented in OpenAPI as problem+json)
-SERVICE_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 422, 500)
+SERVICE_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 422, 500, 503)
 _HEALTH_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -232,6 +234,11 @@ def _health_router(readiness_timeout: float) -> APIRouter:
             _check(select_one, readiness_timeout),
         )
         checks = {"redis": redis_state, "database": database_state}
+        # e.g. a worker's consumer: outages it waits out, consumer groups it had to recreate
+        details = {
+            name: detail()
+            for name, detail in getattr(request.app.state, "readiness_details", {}).items()
+        }
         failed = [name for name, state in checks.items() if state != "ok"]
         if failed:
             raise ProblemError(
@@ -240,8 +247,9 @@ def _health_router(readiness_timeout: float) -> APIRouter:
                 f"Not ready: {', '.join(failed)} unreachable.",
                 headers={"Retry-After": "5"},
                 checks=checks,
+                **details,
             )
-        return JSONResponse({"status": "ok", "checks": checks})
+        return JSONResponse({"status": "ok", "checks": checks, **details})
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
@@ -303,14 +311,17 @@ def create_service_app(
             finally:
                 app.state.resources = None
 
-    app = FastAPI(
+    # Swagger UI's files come from the service, not a CDN: offices with poor connections, or
+    # networks that block CDNs, still get /docs.
+    app = FastAPIOffline(
         title=title,
         version=version,
         description=description,
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
-        swagger_ui_parameters={"persistAuthorization": True},
+        static_url="/docs-assets",
+        swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
     )
     app.state.settings = settings
     app.state.resources = None
@@ -319,6 +330,9 @@ def create_service_app(
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     app.state.metrics_registry = registry  # services may register their own metrics here
+    # inside the request middleware (added first: Starlette wraps the last added outermost):
+    # refuses an oversized body before a route parses it (413, see .limits)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes)
     app.add_middleware(
         RequestMiddleware, metrics=HttpMetrics(registry, service=settings.service, version=version)
     )

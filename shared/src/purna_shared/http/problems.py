@@ -16,8 +16,6 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
-import redis.exceptions
-import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -25,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..context import current_request_id
+from ..errors import PurnaError
+from ..outages import RETRY_AFTER_SECONDS, is_out_of_range, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -183,31 +183,26 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     return problem.response(request)
 
 
-#: failures of what a service depends on (database, Redis), not of the request: worth a retry
-_OUTAGES: tuple[type[BaseException], ...] = (
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    sqlalchemy.exc.TimeoutError,  # no pooled connection became free in time
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionError,
-    TimeoutError,
-)
-
-
 def unexpected_error_problem(exc: BaseException) -> ProblemError:
-    """The answer to an exception nobody mapped: 503 when a dependency is down or saturated
-    (e.g. PostgreSQL refusing connections), so clients retry; 500 for everything else."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, _OUTAGES) or type(cause).__name__ == "TooManyConnectionsError":
-            return ProblemError(
-                503,
-                "Service Unavailable",
-                "A service this request needs is unavailable or busy; retry shortly.",
-                headers={"Retry-After": "2"},
-            )
-        cause = cause.__cause__ or cause.__context__
+    """The answer to an exception nobody mapped: 503 with ``Retry-After`` when a dependency is
+    unavailable, starting, failing over or saturated (see :mod:`purna_shared.outages`), so
+    clients retry; 422 when a value of the request overflowed a computation or a column; 500
+    for everything else."""
+    if is_outage(exc):
+        return ProblemError(
+            503,
+            "Service Unavailable",
+            "A service this request needs is unavailable or busy; retry shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    if is_out_of_range(exc):
+        # e.g. an offset past PostgreSQL's bigint, a date near 9999-12-31 plus a term: the
+        # request's values, not the service, are at fault; which value is not echoed back
+        return ProblemError(
+            422,
+            "Unprocessable Content",
+            "A number or date in the request is outside the range this service can handle.",
+        )
     return internal_error_problem()
 
 
@@ -233,9 +228,27 @@ async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONRes
     return unexpected_error_problem(exc).response(request)
 
 
+def problem_of(exc: PurnaError) -> ProblemError:
+    """The problem document of a refusal from the shared hierarchy."""
+    return ProblemError(
+        exc.status,
+        exc.title,
+        exc.detail or None,
+        errors=exc.errors,
+        headers=exc.headers,
+        **exc.extensions,
+    )
+
+
+async def _purna_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PurnaError)
+    return problem_of(exc).response(request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error response of ``app`` a problem document."""
     app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(PurnaError, _purna_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(Exception, _unexpected_error_handler)

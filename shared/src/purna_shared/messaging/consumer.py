@@ -17,6 +17,15 @@ consumer group ``<service>`` and consumer ``<host>-<pid>``:
   idle longer than ``reclaim_idle_ms`` from crashed or failing consumers and handles them again.
 * Entries that cannot be parsed or validated, and entries delivered ``max_deliveries`` times,
   are copied to ``purna.dead-letter`` with the reason and then acknowledged: the worker goes on.
+* A delivery that failed because the database or Redis was unavailable (see
+  :mod:`purna_shared.outages`) is not an attempt: the consumer holds it, keeps it claimed
+  (``XCLAIM ... JUSTID``, which leaves Redis' delivery counter alone) so no reclaimer takes it,
+  waits with backoff until both answer again and then handles it. An outage of any length
+  therefore ends with no dead letters.
+* A group or stream found gone (Redis flushed or restored without its data) is recreated at
+  ``0`` and reported loudly: error log, ``purna_consumer_groups_recreated_total`` and the
+  worker's ``/readyz``. Events published before the loss come back with
+  ``purna outbox republish --since`` (runbook in docs/operations.md).
 """
 
 from __future__ import annotations
@@ -41,9 +50,12 @@ from ..contracts.base import IntegrationEvent
 from ..contracts.catalog import dead_letter_stream
 from ..contracts.envelope import Envelope, EnvelopeError
 from ..db import is_postgres
+from ..outages import is_outage
 from ..settings import PurnaSettings
 from ..unit_of_work import Cause, UnitOfWork, UnitOfWorkFactory
 from .dead_letter import dead_letter_fields
+from .dead_letter_log import record_dead_letter
+from .health import ConsumerHealth
 from .tables import inbox
 
 log = logging.getLogger(__name__)
@@ -59,8 +71,8 @@ class Retry(Exception):  # noqa: N818 - reads as an instruction: "retry this lat
 
 
 class ConsumerGroupLostError(RuntimeError):
-    """The consumer group vanished (Redis flushed or stream deleted): the process must exit so
-    that its supervisor restarts it and the group is recreated."""
+    """The consumer group vanished (Redis flushed or stream deleted). The consumer recreates
+    it (see :meth:`EventConsumer.recreate_lost_groups`) rather than letting this escape."""
 
 
 class Delivery(NamedTuple, Generic[E]):
@@ -109,6 +121,12 @@ class _Batch:
     entries: Sequence[_Entry]  # as read: a failing handler's dead letter copies its entry
 
 
+def _group_lost(exc: ResponseError) -> bool:
+    """NOGROUP: the group (or its stream) is gone; UNBLOCKED: the stream was deleted while a
+    blocking read waited on it (Redis 7)."""
+    return "NOGROUP" in str(exc) or "UNBLOCKED" in str(exc)
+
+
 def _str(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -153,6 +171,7 @@ class EventConsumer(Generic[U]):
         self.consumer_name = settings.consumer_name
         self._subscriptions: dict[str, _Subscription] = {}
         self._dead_letters = dead_letter_stream(settings.stream_prefix)
+        self.health = ConsumerHealth(self.group)
 
     # -- registration -------------------------------------------------------------------------
 
@@ -200,8 +219,28 @@ class EventConsumer(Generic[U]):
                 if "BUSYGROUP" not in str(exc):
                     raise
 
+    async def recreate_lost_groups(self, error: Exception) -> None:
+        """Recreate whichever groups (and streams) are gone, and say so loudly: it means Redis
+        lost data, and the events it held but no group had consumed are lost until an operator
+        re-publishes them from the outboxes."""
+        for stream in self._subscriptions:
+            try:
+                created = await self._redis.xgroup_create(stream, self.group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+                created = False
+            if created:
+                self.health.group_recreated(stream)
+                log.error(
+                    "consumer group was gone and has been recreated: Redis lost data; events "
+                    "published before the loss and not yet consumed must be re-published "
+                    "(runbook 'Redis lost its data': purna outbox republish --since ...)",
+                    extra={"stream": stream, "group": self.group, "error": str(error)},
+                )
+
     async def run(self) -> None:
-        """Consume and reclaim until cancelled. Raises :class:`ConsumerGroupLostError`."""
+        """Consume and reclaim until cancelled; lost groups are recreated, outages waited out."""
         if not self._subscriptions:
             return
         await self._retry_redis(self.ensure_groups)
@@ -302,8 +341,9 @@ class EventConsumer(Generic[U]):
             )
             return (await pipe.execute())[-1]
         except ResponseError as exc:
-            if "NOGROUP" in str(exc):
-                raise ConsumerGroupLostError(str(exc)) from exc
+            if _group_lost(exc):
+                await self.recreate_lost_groups(exc)
+                return None  # the caller reads again, from the recreated groups
             raise
 
     async def _reclaim_forever(self) -> None:
@@ -312,8 +352,8 @@ class EventConsumer(Generic[U]):
             await asyncio.sleep(interval)
             try:
                 await self.reclaim()
-            except ConsumerGroupLostError:
-                raise
+            except ConsumerGroupLostError as exc:
+                await self._retry_redis(functools.partial(self.recreate_lost_groups, exc))
             except (RedisError, OSError) as exc:
                 log.warning("reclaim failed, will retry", extra={"error": str(exc)})
 
@@ -334,7 +374,7 @@ class EventConsumer(Generic[U]):
                         count=self._settings.consumer_batch,
                     )
                 except ResponseError as exc:
-                    if "NOGROUP" in str(exc):
+                    if _group_lost(exc):
                         raise ConsumerGroupLostError(str(exc)) from exc
                     raise
                 deleted = rest[0] if rest else []
@@ -398,7 +438,7 @@ class EventConsumer(Generic[U]):
             return []
         subscription = self._subscriptions[stream]
         try:
-            await self._handle_in_one_transaction(subscription, deliveries)
+            await self._handle_holding_through_outages(subscription, deliveries)
         except Exception as exc:
             if len(deliveries) == 1:
                 await self._failed(deliveries[0], batch, exc)
@@ -410,13 +450,108 @@ class EventConsumer(Generic[U]):
             done: list[str] = []
             for delivery in deliveries:
                 try:
-                    await self._handle_in_one_transaction(subscription, [delivery])
+                    await self._handle_holding_through_outages(subscription, [delivery])
                 except Exception as single_exc:
                     await self._failed(delivery, batch, single_exc)
                 else:
                     done.append(delivery.entry_id)
             return done
         return [d.entry_id for d in deliveries]
+
+    async def _handle_holding_through_outages(
+        self, subscription: _Subscription, deliveries: Sequence[Delivery[Any]]
+    ) -> None:
+        """Handle in one transaction; while it fails because a dependency is unavailable, hold
+        the deliveries (no attempt counted, no other consumer takes them) and try again once
+        the database and Redis answer. Other failures propagate: those are attempts."""
+        backoff = self._settings.outage_backoff_initial_ms / 1000
+        while True:
+            try:
+                await self._handle_in_one_transaction(subscription, deliveries)
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                await self._wait_out_outage(deliveries, exc, backoff)
+                backoff = min(backoff * 2, self._settings.outage_backoff_max_ms / 1000)
+            else:
+                if self.health.waiting_since is not None:
+                    lasted = self.health.outage_ended()
+                    log.warning(
+                        "dependencies answer again; held deliveries handled",
+                        extra={"group": self.group, "outage_seconds": round(lasted, 1)},
+                    )
+                return
+
+    async def _wait_out_outage(
+        self, deliveries: Sequence[Delivery[Any]], exc: Exception, backoff: float
+    ) -> None:
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        if self.health.outage_began(reason):
+            log.error(
+                "a dependency is unavailable; holding deliveries until it answers "
+                "(not counted as attempts)",
+                extra={"group": self.group, "stream": deliveries[0].stream, "error": reason},
+            )
+        while True:
+            await asyncio.sleep(backoff)
+            if await self._keep_claimed() and await self._database_answers():
+                return
+            backoff = min(backoff * 2, self._settings.outage_backoff_max_ms / 1000)
+
+    async def _keep_claimed(self) -> bool:
+        """Reset the idle time of every entry this consumer holds, so that no reclaimer (ours
+        or another replica's) redelivers it meanwhile: ``XCLAIM ... JUSTID`` does not count a
+        delivery. Returns whether Redis answered."""
+        try:
+            for stream in self._subscriptions:
+                pending = await self._redis.xpending_range(
+                    stream,
+                    self.group,
+                    min="-",
+                    max="+",
+                    count=self._settings.consumer_batch * 10,
+                    consumername=self.consumer_name,
+                )
+                ids = [item["message_id"] for item in pending]
+                if ids:
+                    await self._redis.xclaim(
+                        stream, self.group, self.consumer_name, 0, ids, justid=True
+                    )
+        except ResponseError as exc:
+            if _group_lost(exc):
+                await self.recreate_lost_groups(exc)
+                return True
+            return not is_outage(exc)
+        except (RedisError, OSError):
+            return False
+        return True
+
+    async def _record_dead_letter(self, fields: dict[str, str]) -> None:
+        backoff = self._settings.outage_backoff_initial_ms / 1000
+        while True:
+            try:
+                async with self._sessionmaker() as session, session.begin():
+                    await record_dead_letter(session, fields)
+                return
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                log.warning(
+                    "database unavailable; waiting to record a dead letter",
+                    extra={"error": str(exc)},
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._settings.outage_backoff_max_ms / 1000)
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with self._sessionmaker() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:
+            if is_outage(exc):
+                return False
+            raise
+        return True
 
     async def _handle_in_one_transaction(
         self, subscription: _Subscription, deliveries: Sequence[Delivery[Any]]
@@ -486,7 +621,7 @@ class EventConsumer(Generic[U]):
 
     async def _failed(self, delivery: Delivery[Any], batch: _Batch, exc: Exception) -> None:
         reason = f"{type(exc).__name__}: {exc}"
-        if delivery.attempt >= self._settings.max_deliveries:
+        if delivery.attempt >= self._settings.max_deliveries and not is_outage(exc):
             entry = next(e for e in batch.entries if e.entry_id == delivery.entry_id)
             await self._dead_letter(
                 delivery.stream, entry, f"handler failed {delivery.attempt} times: {reason}"
@@ -516,12 +651,23 @@ class EventConsumer(Generic[U]):
             error=reason,
             original=entry.fields,
         )
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(
-                self._dead_letters, fields, maxlen=self._settings.stream_maxlen, approximate=True
-            )
-            pipe.xack(stream, self.group, entry.entry_id)
-            await pipe.execute()
+        # First in the service's own database, which survives Redis losing its data; then on
+        # the dead-letter stream, acknowledged with the same MULTI.
+        await self._record_dead_letter(fields)
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.xadd(
+                    self._dead_letters,
+                    fields,
+                    maxlen=self._settings.stream_maxlen,
+                    approximate=True,
+                )
+                pipe.xack(stream, self.group, entry.entry_id)
+                await pipe.execute()
+        except ResponseError as exc:
+            if not _group_lost(exc):
+                raise
+            await self.recreate_lost_groups(exc)
         log.error(
             "entry dead-lettered",
             extra={

@@ -57,3 +57,24 @@ inbox = Table(
 
 #: responses of creating POSTs by Idempotency-Key (see purna_shared.http.idempotency)
 idempotency_keys = add_idempotency_table(metadata)
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", _Position, primary_key=True, autoincrement=True),
+    Column("consumer_group", String(100), nullable=False),
+    Column("stream", String(200), nullable=False, comment="the original stream key"),
+    Column("entry_id", String(40), nullable=False, comment="the original entry id"),
+    Column("event_id", String(36), nullable=True, comment="the envelope id, when it had one"),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("original", Text, nullable=False, comment="the original entry's fields as JSON"),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+    Column("redriven_at", DateTime(timezone=True), nullable=True),
+    comment="dead letters of this service's consumer groups; they survive Redis losing its data",
+)
+Index("ix_dead_letters_failed_at", dead_letters.c.failed_at)
+
+# The retention sweeper deletes by age: these keep its scans off the whole table.
+Index("ix_outbox_published_at", outbox.c.published_at)
+Index("ix_inbox_processed_at", inbox.c.processed_at)

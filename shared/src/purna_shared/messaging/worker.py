@@ -19,7 +19,9 @@ from ..settings import PurnaSettings
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .broker import connect, make_broker
 from .consumer import EventConsumer
+from .health import ConsumerHealth, ConsumerHealthCollector
 from .outbox import OutboxRelay
+from .retention import RetentionSweeper
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +129,19 @@ async def supervise(tasks: Sequence[Callable[[], Awaitable[None]]]) -> None:
 async def run_worker(resources: WorkerResources[Any]) -> None:
     """Consume, relay and run the service's extra loops until stopped; serve health and
     metrics too when ``worker_http_port`` is set (probes and Prometheus need them)."""
-    tasks = [resources.relay.run, *resources.extra_tasks]
+    sweeper = RetentionSweeper(resources.sessionmaker, resources.settings)
+    tasks = [resources.relay.run, sweeper.run, *resources.extra_tasks]
     if resources.consumer.streams:  # a service may subscribe to nothing (registration in v1)
         tasks.append(resources.consumer.run)
     if resources.settings.worker_http_port is not None:
         tasks.append(lambda: _serve_health(resources))
     await supervise(tasks)
+
+
+def expose_consumer_health(app: Any, health: ConsumerHealth) -> None:
+    """Show the consumer's state in the health app's ``/readyz`` and ``/metrics``."""
+    app.state.readiness_details = {"consumer": health.detail}
+    app.state.metrics_registry.register(ConsumerHealthCollector(health))
 
 
 async def _serve_health(resources: WorkerResources[Any]) -> None:
@@ -151,6 +160,7 @@ async def _serve_health(resources: WorkerResources[Any]) -> None:
         version="1",
         lifespan_resources=same_resources,
     )
+    expose_consumer_health(app, resources.consumer.health)
     config = uvicorn.Config(
         app,
         host=settings.http_host,

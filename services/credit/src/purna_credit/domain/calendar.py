@@ -1,38 +1,22 @@
-"""Dates as the office handling a case sees them: validity and due dates are calendar dates in
-the zone of the BP3MI office that made the assessment (``purna_shared.reference``).
+"""Credit's calendar is the assessing office's: validity, decision, disbursement and schedule
+dates are calendar dates in the zone of the BP3MI office that made the assessment
+(``purna_shared.reference``), read with the one ``purna_shared.clock.local_date``.
 
 An office not in the reference data gets the westernmost zone, whose date is the earliest in
-Indonesia: a validity then never ends early, it may end a few hours late.
+Indonesia: a validity then never ends early; it may end a few hours late in the east.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 
-from purna_shared.reference import Zone, office_zone, seed_offices
+from purna_shared.clock import local_date
+from purna_shared.reference import Zone, office_zone
 
 #: the zone whose date is the earliest anywhere in Indonesia
 WESTERNMOST: Zone = min(Zone, key=lambda zone: zone.utc_offset())
 
 
-def local_date(moment: datetime, zone: Zone) -> date:
-    """The calendar date of an aware timestamp in ``zone``."""
-    return zone.local_date(moment)
-
-
-def zone_of_office(office: str) -> Zone:
-    return office_zone(office, default=WESTERNMOST)
-
-
 def office_date(moment: datetime, office: str) -> date:
-    """The calendar date at ``moment`` for ``office`` (validity, schedules, disbursement)."""
-    return local_date(moment, zone_of_office(office))
-
-
-def offices_by_zone() -> dict[Zone, list[str]]:
-    """The known offices grouped by zone (a sweep compares each group with its own today)."""
-    groups: dict[Zone, list[str]] = defaultdict(list)
-    for office in seed_offices().values():
-        groups[office.zone].append(office.code)
-    return dict(groups)
+    """The calendar date at ``moment`` for ``office``."""
+    return local_date(moment, office_zone(office, default=WESTERNMOST).tz)

@@ -260,13 +260,22 @@ class ScheduleOut(BaseModel):
 # -- allocations ----------------------------------------------------------------------------------
 
 
+#: bounds of an allocation's sub-limits (a request stays small whatever a client sends)
+MAX_PROVINCE_LIMITS = 38
+MAX_BANK_LIMITS = 100
+
+
 class AllocationIn(_In):
     total: Rupiah = Field(description="the year's KUR allocation for P2MI, whole rupiah")
     provinces: dict[ProvinceCode, Rupiah] = Field(
-        default_factory=dict, description="optional sub-limits by province code (e.g. 52)"
+        default_factory=dict,
+        max_length=MAX_PROVINCE_LIMITS,
+        description="optional sub-limits by province code (e.g. 52); Indonesia has 38",
     )
     banks: dict[BankCode, Rupiah] = Field(
-        default_factory=dict, description="optional sub-limits by bank code"
+        default_factory=dict,
+        max_length=MAX_BANK_LIMITS,
+        description=f"optional sub-limits by bank code, at most {MAX_BANK_LIMITS}",
     )
 
     @model_validator(mode="after")

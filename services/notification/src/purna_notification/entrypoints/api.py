@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from purna_shared.http.app import create_service_app, serve
 from purna_shared.http.auth import Principal, Role, office_scope, require_read, require_roles
+from purna_shared.http.pagination import offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
 from purna_shared.http.transaction import Transaction, transaction
 from purna_shared.reference import office_sender
@@ -61,7 +62,7 @@ async def list_notifications(
     ] = None,
     status: Annotated[DeliveryStatus | None, Query(description="Only this status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, offset_query()] = 0,
 ) -> DeliveryPage:
     office = office_scope(principal)  # an operator sees its own office's participants only
     rows, total = await tx.run(
@@ -184,7 +185,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     settings = settings or NotificationSettings()
     app = create_service_app(
         settings,
-        title="Purna notification",
+        title="Purna notification API",
         version=__version__,
         description="Messages to participants in Bahasa Indonesia: delivery log and templates.",
         routers=[router],

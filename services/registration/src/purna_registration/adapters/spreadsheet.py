@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,15 @@ from ..domain.imports import COLUMNS, cell_text
 FileFormat = Literal["csv", "xlsx"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
+
+#: Limits that keep reading an upload within its memory and time budget (README, "Limits").
+#: The template has about 25 columns and a row of it fits in 1 KiB.
+MAX_COLUMNS = 100  # cells read per row; a wider row is refused (no quadratic header checks)
+MAX_LINE_CHARS = 64 * 1024  # one CSV line (a quoted multi-line cell spans several)
+#: An XLSX is a zip: its parts are checked from the archive's directory before any is read.
+XLSX_MAX_SHARED_STRINGS = 16 * 1024 * 1024  # openpyxl holds every shared string in memory
+XLSX_MAX_UNCOMPRESSED = 512 * 1024 * 1024  # the sheet itself is streamed
+XLSX_MAX_PARTS = 10_000
 _DELIMITERS = ",;\t"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,12 +58,31 @@ def _sniff_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _too_wide(number: int, count: int) -> SpreadsheetError:
+    return SpreadsheetError(
+        f"row {number} has {count} or more cells; the template has {len(COLUMNS)} columns "
+        f"and at most {MAX_COLUMNS} are accepted"
+    )
+
+
+def _bounded_lines(text: io.TextIOWrapper) -> Iterator[str]:
+    """The text's lines, refusing one longer than ``MAX_LINE_CHARS`` before holding more."""
+    number = 0
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise SpreadsheetError(
+                f"line {number} is longer than {MAX_LINE_CHARS} characters: not a template row"
+            )
+        yield line
+
+
 @contextmanager
 def _csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
         try:
-            first = text.readline()
+            first = text.readline(MAX_LINE_CHARS + 1)
         except UnicodeDecodeError as exc:
             raise SpreadsheetError(
                 "the CSV file is not UTF-8 text: in Excel save it as 'CSV UTF-8'"
@@ -62,9 +91,11 @@ def _csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
         text.seek(0)
 
         def rows() -> Iterator[tuple[int, list[str]]]:
-            reader = csv.reader(text, delimiter=delimiter, strict=False)
+            reader = csv.reader(_bounded_lines(text), delimiter=delimiter, strict=False)
             try:
                 for cells in reader:
+                    if len(cells) > MAX_COLUMNS:
+                        raise _too_wide(reader.line_num, len(cells))
                     yield reader.line_num, cells
             except UnicodeDecodeError as exc:
                 raise SpreadsheetError(
@@ -81,6 +112,7 @@ def _csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
 def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(path)
     # A file object, not the path: openpyxl judges a path by its extension, we by content.
     handle = path.open("rb")
     try:
@@ -94,13 +126,43 @@ def _xlsx_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
         sheet = workbook.worksheets[0]
 
         def rows() -> Iterator[tuple[int, list[str]]]:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, [cell_text(v) for v in values]
+            # One column more than accepted, to notice a wider row without reading all of it
+            # (a forged dimension can claim 16,384 columns on every row).
+            rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+            for number, values in enumerate(rows, start=1):
+                if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] not in (None, ""):
+                    raise _too_wide(number, MAX_COLUMNS + 1)
+                yield number, [cell_text(v) for v in values[:MAX_COLUMNS]]
 
         yield rows()
     finally:
         workbook.close()
         handle.close()
+
+
+def check_xlsx_archive(path: Path) -> None:
+    """Refuse a workbook whose parts would exceed the memory budget once decompressed (a
+    "shared strings bomb": a few hundred KB that openpyxl would expand into gigabytes)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SpreadsheetError("the .xlsx workbook can't be opened (damaged archive)") from exc
+    if len(parts) > XLSX_MAX_PARTS:
+        raise SpreadsheetError(f"the .xlsx workbook has more than {XLSX_MAX_PARTS} parts")
+    for part in parts:
+        if part.filename.lower().endswith("sharedstrings.xml") and (
+            part.file_size > XLSX_MAX_SHARED_STRINGS
+        ):
+            raise SpreadsheetError(
+                f"the workbook's text table is {part.file_size // 1_048_576} MiB once "
+                f"decompressed; at most {XLSX_MAX_SHARED_STRINGS // 1_048_576} MiB: split the file"
+            )
+    if sum(part.file_size for part in parts) > XLSX_MAX_UNCOMPRESSED:
+        raise SpreadsheetError(
+            f"the workbook is larger than {XLSX_MAX_UNCOMPRESSED // 1_048_576} MiB once "
+            "decompressed: split the file"
+        )
 
 
 @contextmanager
@@ -115,6 +177,7 @@ def xlsx_row_estimate(path: Path) -> int | None:
     """Data rows of an XLSX from its stored dimension (for progress), when it has one."""
     from openpyxl import load_workbook
 
+    check_xlsx_archive(path)
     with path.open("rb") as handle:
         workbook = load_workbook(handle, read_only=True, data_only=True)
         try:
@@ -128,6 +191,23 @@ def template_csv() -> bytes:
     """The template: header row only, UTF-8 with a BOM so Excel reads it as UTF-8."""
     buffer = io.StringIO()
     csv.writer(buffer).writerow([c.name for c in COLUMNS])
+    return codecs.BOM_UTF8 + buffer.getvalue().encode()
+
+
+GUIDE_HEADER = ("column", "required", "description", "example")
+
+
+def template_guide_rows() -> list[tuple[str, str, str, str]]:
+    """One line per column: whether it is required (by category), what it holds, an example."""
+    return [(c.name, c.required_for, c.description, c.example) for c in COLUMNS]
+
+
+def template_guide_csv() -> bytes:
+    """The template's guide as CSV, to keep beside the CSV template (``petunjuk``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(GUIDE_HEADER)
+    writer.writerows(template_guide_rows())
     return codecs.BOM_UTF8 + buffer.getvalue().encode()
 
 
@@ -147,16 +227,9 @@ def template_xlsx() -> bytes:
     for letter_index in range(1, len(COLUMNS) + 1):
         data.column_dimensions[data.cell(1, letter_index).column_letter].number_format = "@"
     guide = workbook.create_sheet("petunjuk")
-    guide.append(["column", "required", "description", "example"])
-    for column in COLUMNS:
-        guide.append(
-            [
-                column.name,
-                "ya" if column.required else "tidak",
-                column.description,
-                column.example,
-            ]
-        )
+    guide.append(list(GUIDE_HEADER))
+    for line in template_guide_rows():
+        guide.append(list(line))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
