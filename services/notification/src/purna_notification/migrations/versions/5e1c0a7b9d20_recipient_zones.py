@@ -5,7 +5,7 @@ instead of NTB's for everyone. Existing rows get NULL: the dispatcher treats a d
 a zone as its home office's, which is what they were planned in.
 
 Revision ID: 5e1c0a7b9d20
-Revises: 4d2517bf1e12
+Revises: d3a7e2c9f503
 Create Date: 2026-12-02 11:20:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5e1c0a7b9d20"
-down_revision: Union[str, None] = "4d2517bf1e12"
+down_revision: Union[str, None] = "d3a7e2c9f503"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

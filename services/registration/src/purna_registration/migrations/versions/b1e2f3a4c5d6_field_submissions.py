@@ -1,7 +1,7 @@
 """field submissions (ODK Collect / KoboToolbox), each taken once by its instanceID
 
 Revision ID: b1e2f3a4c5d6
-Revises: 7486fea3a125
+Revises: b1e5c0a7d301
 Create Date: 2026-12-02 12:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b1e2f3a4c5d6"
-down_revision: Union[str, None] = "7486fea3a125"
+down_revision: Union[str, None] = "b1e5c0a7d301"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
