@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from purna_shared import reference
 from purna_shared.http.auth import Role, mint_token
 from purna_shared.settings import PurnaSettings
 
@@ -40,15 +41,36 @@ class VillageTraining:
     start: date
     days: int = 4
     venue: str = ""
+    office: str = OFFICE  # the BP3MI running it: its certificates, its messages
 
+    @property
+    def zone(self) -> str:
+        """The zone the session keeps (the place's), as written after a time."""
+        zone = reference.regency_zone(self.kabupaten_code)
+        return zone.abbreviation if zone else "?"
+
+
+#: Sessions of other offices, in other zones: BP3MI Jawa Timur (western time) in Sidoarjo and
+#: Surabaya, BP3MI Papua (eastern time) in Jayapura. Listed first so that the NTB campaign keeps
+#: its place at the end of TRAININGS.
+OTHER_OFFICES = (
+    VillageTraining("Kedungrejo", "Waru", "3515", "18", "TENUN", date(2024, 9, 9), office="JATIM"),
+    VillageTraining(
+        "Jemur Wonosari", "Wonocolo", "3578", "02", "AREN", date(2024, 9, 16), office="JATIM"
+    ),
+    VillageTraining(
+        "Sentani Kota", "Sentani", "9103", "01", "AREN", date(2024, 9, 23), office="PAPUA"
+    ),
+)
 
 TRAININGS = (
-    VillageTraining("Persiapan Longseran", "Lingsar", "5201", "09", "AREN", date(2024, 7, 8)),
+    *OTHER_OFFICES,
+    VillageTraining("Persiapan Longseran", "Lingsar", "5201", "12", "AREN", date(2024, 7, 8)),
     VillageTraining("Dasan Tapen", "Gerung", "5201", "01", "TAS", date(2024, 7, 22)),
-    VillageTraining("Jerowaru", "Jerowaru", "5203", "07", "TERASI", date(2024, 8, 5)),
-    VillageTraining("Pemongkong", "Jerowaru", "5203", "07", "GARAM", date(2024, 8, 19)),
-    VillageTraining("Pringgasela", "Pringgasela", "5203", "16", "TENUN", date(2024, 9, 2)),
-    VillageTraining("Bonjeruk", "Jonggat", "5202", "05", "TENUN", date(2024, 8, 12)),
+    VillageTraining("Jerowaru", "Jerowaru", "5203", "20", "TERASI", date(2024, 8, 5)),
+    VillageTraining("Pemongkong", "Jerowaru", "5203", "20", "GARAM", date(2024, 8, 19)),
+    VillageTraining("Pringgasela", "Pringgasela", "5203", "12", "TENUN", date(2024, 9, 2)),
+    VillageTraining("Bonjeruk", "Jonggat", "5202", "02", "TENUN", date(2024, 8, 12)),
 )
 
 MEN = ["Lalu", "Muhammad", "Ahmad", "Zainal", "Hairul", "Saepul", "Rusdi", "Junaidi", "Sahnan"]
@@ -104,12 +126,12 @@ def generate_participants(
             "phone": f"08{rng.choice(MOBILE_PREFIXES)}{rng.randint(10_000_000, 99_999_999)}",
             "email": None,
             "address": {
-                "province_code": "52",
+                "province_code": training.kabupaten_code[:2],
                 "regency_code": training.kabupaten_code,
                 "district": training.kecamatan,
                 "village": training.desa,
             },
-            "office": OFFICE,
+            "office": training.office,
         }
         channels = list(rng.choice([("sms", "whatsapp"), ("whatsapp",), ("sms",)]))
         if rng.random() < 0.3:
@@ -162,9 +184,12 @@ class Api:
         #: status code -> answers received, 503s included (the fault tests count them)
         self.statuses: Counter[int] = Counter()
         self.tokens = {
-            "operator": mint_token(
-                settings, role=Role.OPERATOR, office=OFFICE, subject="demo-operator"
-            ),
+            **{
+                f"operator:{office}": mint_token(
+                    settings, role=Role.OPERATOR, office=office, subject=f"demo-operator-{office}"
+                )
+                for office in {t.office for t in TRAININGS}
+            },
             "admin": mint_token(settings, role=Role.ADMIN, subject="demo-admin"),
             "credit_officer": mint_token(settings, role=Role.CREDIT_OFFICER, subject="demo-kredit"),
         }
@@ -176,10 +201,12 @@ class Api:
         path: str,
         *,
         role: str = "operator",
+        office: str = OFFICE,
         key: str | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"}
+        token = self.tokens[f"operator:{office}" if role == "operator" else role]
+        headers = {"Authorization": f"Bearer {token}"}
         if key:
             headers["Idempotency-Key"] = key
         # As any client should: a 503 (a database or Redis briefly unavailable) is retried after
@@ -229,7 +256,7 @@ def run_demo(
     )
     results = [VillageResult(t) for t in trainings]
     with Progress(console=console) as progress:
-        reg = progress.add_task("registering participants", total=20 * len(TRAININGS))
+        reg = progress.add_task("registering participants", total=20 * len(trainings))
         for index, result in enumerate(results):
             t = result.training
             # One registration campaign per village, in the two weeks before its training.
@@ -238,10 +265,11 @@ def run_demo(
                     "POST",
                     "registration",
                     "/campaigns",
+                    office=t.office,
                     key=f"demo-{seed}-campaign-{index}",
                     json={
                         "name": f"Pendaftaran Desa {t.desa} {t.start.year}",
-                        "office": OFFICE,
+                        "office": t.office,
                         "regency_code": t.kabupaten_code,
                         "village": t.desa,
                         "starts_on": (t.start - timedelta(days=14)).isoformat(),
@@ -257,6 +285,7 @@ def run_demo(
                     "POST",
                     "registration",
                     "/participants",
+                    office=t.office,
                     key=f"demo-{seed}-{person['nik'][-8:]}-{index}",
                     json=person,
                 )
@@ -275,10 +304,11 @@ def run_demo(
                     "POST",
                     "training",
                     "/sessions",
+                    office=t.office,
                     key=f"demo-{seed}-session-{index}",
                     json={
                         "programme_code": t.programme_code,
-                        "office": OFFICE,
+                        "office": t.office,
                         "village": t.desa,
                         "district": t.kecamatan,
                         "regency_code": t.kabupaten_code,
@@ -306,6 +336,7 @@ def run_demo(
                         "POST",
                         "training",
                         f"/sessions/{result.session_id}/enrollments",
+                        office=result.training.office,
                         key=f"demo-{seed}-enrol-{result.session_id}-{pid}",
                         json={"participant_id": pid},
                     )
@@ -337,13 +368,18 @@ def run_demo(
                         "training",
                         f"/sessions/{result.session_id}/attendance/"
                         f"{(t.start + timedelta(days=day)).isoformat()}",
+                        office=t.office,
                         json={"present": present},
                     ),
                     200,
                     204,
                 )
             outcome = _expect(
-                api.call("POST", "training", f"/sessions/{result.session_id}/complete"), 200, 201
+                api.call(
+                    "POST", "training", f"/sessions/{result.session_id}/complete", office=t.office
+                ),
+                200,
+                201,
             )
             result.completed = sum(1 for o in outcome["outcomes"] if o["completed"])
             progress.advance(attend)
@@ -403,22 +439,28 @@ def rupiah(amount: int) -> str:
 
 
 def print_table(results: list[VillageResult]) -> None:
-    table = Table(title="BP3MI NTB 2024: village trainings (demo campaign)")
+    offices = ", ".join(dict.fromkeys(r.training.office for r in results))
+    table = Table(title=f"Village trainings 2024 (demo campaign): BP3MI {offices}")
     for column in (
         "desa",
+        "office",
+        "zone",
         "training",
         "registered",
         "enrolled",
         "completed",
         "pre-qualified",
         "messages sent",
-        "held to 07:00 WITA",
+        "held to 07:00 local",
         "pre-qualified plafond",
     ):
-        table.add_column(column, justify="left" if column in ("desa", "training") else "right")
+        left = ("desa", "office", "zone", "training")
+        table.add_column(column, justify="left" if column in left else "right")
     for r in results:
         table.add_row(
             r.training.desa,
+            r.training.office,
+            r.training.zone,
             r.training.programme_code,
             str(len(r.participant_ids)),
             str(r.enrolled),
@@ -430,6 +472,8 @@ def print_table(results: list[VillageResult]) -> None:
         )
     table.add_row(
         "total",
+        "",
+        "",
         "",
         *[
             str(sum(x))

@@ -1,19 +1,22 @@
 """Time as a dependency: one clock protocol, the system clock, a fixed one for tests, and the
 date people see.
 
-Times are stored in UTC. NTB keeps WITA (``Asia/Makassar``, UTC+8, no daylight saving): a
-date a person reads (a session day, a deadline, "today") is the date in that zone.
+Times are stored in UTC. A date a person reads (a session day, a deadline, "today") is the date
+in the zone of the place it concerns (``purna_shared.reference``: a session's regency, a
+recipient's province, an assessing office); ``HOME_ZONE`` is only the default of a unit of work
+that has no place of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Final, Protocol
-from zoneinfo import ZoneInfo
 
-#: NTB's zone, the default for the dates people see
-WITA: Final = ZoneInfo("Asia/Makassar")
+from .reference import office_zone
+
+#: The seed's home office (BP3MI NTB, where the programme started) gives the default zone
+HOME_ZONE: Final = office_zone("NTB").tz
 
 
 class Clock(Protocol):
@@ -68,6 +71,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def local_date(moment: datetime, zone: ZoneInfo = WITA) -> date:
+def local_date(moment: datetime, zone: tzinfo = HOME_ZONE) -> date:
     """The date of ``moment`` as people in ``zone`` see it."""
     return moment.astimezone(zone).date()

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .clock import WITA, Clock, SystemClock, local_date
+from .clock import HOME_ZONE, Clock, SystemClock, local_date
 from .context import current_correlation_id
 from .contracts.base import IntegrationEvent
 from .messaging.outbox import Outbox
@@ -67,7 +66,7 @@ class UnitOfWork:
         *,
         source: str,
         clock: Clock | None = None,
-        zone: ZoneInfo = WITA,
+        zone: tzinfo = HOME_ZONE,
         cause: Cause | None = None,
     ) -> None:
         self.session = session
@@ -141,7 +140,7 @@ class UnitOfWorkFactory(Generic[U]):
     kind: type[U]
     source: str
     clock: Clock = field(default_factory=SystemClock)
-    zone: ZoneInfo = WITA
+    zone: tzinfo = HOME_ZONE
 
     def __call__(self, session: AsyncSession, cause: Cause | None = None) -> U:
         return self.kind(

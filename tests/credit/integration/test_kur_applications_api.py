@@ -57,7 +57,7 @@ async def test_life_cycle_schedule_quota_and_events(credit_world: Any) -> None:
             "scheme": "mikro",
             "max_plafond": 100_000_000,
             "interest_rate": 6.0,
-            "rules_version": "kur-2024.1",
+            "rules_version": "kur-2025.1",
         }
         assert pq["max_tenor_months"] == {"working_capital": 36, "investment": 60}
         assert pq["valid_until"] == "2027-02-25"

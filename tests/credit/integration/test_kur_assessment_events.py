@@ -65,7 +65,7 @@ async def test_twenty_outcomes_seventeen_completed_delivered_twice(
         6.0,
     )
     assert (first.max_tenor_months.working_capital, first.max_tenor_months.investment) == (36, 60)
-    assert first.rules_version == "kur-2024.1"
+    assert first.rules_version == "kur-2025.1"
     assert first.business_sector == "Industri kerajinan"
     assert first.valid_until == date(2027, 2, 25)
     assert "nik" not in json.dumps([e["data"] for e in entries]).lower()

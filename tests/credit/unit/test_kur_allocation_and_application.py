@@ -100,7 +100,7 @@ def test_valid_application_gets_mikro_terms() -> None:
         Decimal(6),
         36,
     )
-    assert terms.rules_version == "kur-2024.1"
+    assert terms.rules_version == "kur-2025.1"
 
 
 def test_small_amount_is_super_mikro_at_3_percent() -> None:

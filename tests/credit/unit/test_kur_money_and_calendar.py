@@ -1,5 +1,5 @@
-"""Rupiah as people read them, negative amounts included, and the WITA calendar date of a
-moment (validity and due dates are WITA dates)."""
+"""Rupiah as people read them, negative amounts included, and the calendar date of a moment in
+the assessing office's zone (validity and due dates are that office's dates)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from purna_credit.domain.calendar import WESTERNMOST, office_date
 from purna_credit.domain.money import format_rupiah
-from purna_shared.clock import WITA, local_date
+from purna_shared.reference import Zone
 
 pytestmark = pytest.mark.unit
 
@@ -30,9 +31,14 @@ def test_rupiah_reads_back_as_the_amount(amount: int) -> None:
     assert int(text.replace("-", "").removeprefix("Rp").replace(".", "")) == abs(amount)
 
 
-def test_a_moment_belongs_to_its_wita_day() -> None:
-    assert local_date(datetime(2026, 3, 1, 15, 59, tzinfo=UTC)) == date(2026, 3, 1)
-    assert local_date(datetime(2026, 3, 1, 16, 0, tzinfo=UTC)) == date(2026, 3, 2)  # 00:00 WITA
+def test_a_moment_belongs_to_its_offices_day() -> None:
+    assert office_date(datetime(2026, 3, 1, 15, 59, tzinfo=UTC), "NTB") == date(2026, 3, 1)
+    assert office_date(datetime(2026, 3, 1, 16, 0, tzinfo=UTC), "NTB") == date(2026, 3, 2)
     jakarta = timezone(timedelta(hours=7))
-    assert local_date(datetime(2026, 3, 1, 23, 30, tzinfo=jakarta)) == date(2026, 3, 2)
-    assert datetime(2026, 7, 1, tzinfo=WITA).utcoffset() == timedelta(hours=8)
+    late_in_jakarta = datetime(2026, 3, 1, 23, 30, tzinfo=jakarta)
+    assert office_date(late_in_jakarta, "NTB") == date(2026, 3, 2)  # 00:30 in Mataram
+    assert office_date(late_in_jakarta, "JATIM") == date(2026, 3, 1)  # 23:30 in Surabaya
+    assert office_date(late_in_jakarta, "PAPUA") == date(2026, 3, 2)
+    # an office the reference data does not know: the earliest date in Indonesia
+    assert WESTERNMOST is Zone.WIB
+    assert office_date(late_in_jakarta, "NOWHERE") == date(2026, 3, 1)

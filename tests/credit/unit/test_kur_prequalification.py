@@ -22,6 +22,7 @@ from purna_credit.domain.prequalification import (
 from purna_credit.domain.rules import (
     DEFAULT_RULES,
     KERAJINAN,
+    KUR_2024_1,
     PENGOLAHAN_PERTANIAN,
     ParticipantCategory,
     Scheme,
@@ -55,10 +56,16 @@ def test_pmi_purna_gets_mikro_up_to_100m_at_6_percent() -> None:
     assert (a.scheme, a.max_plafond, a.interest_rate) == (Scheme.MIKRO, 100_000_000, Decimal(6))
     assert (a.max_tenor.modal_kerja, a.max_tenor.investasi) == (36, 60)
     assert a.valid_until == date(2027, 2, 25)  # 90 days
-    assert a.rules_version == "kur-2024.1"
+    assert a.rules_version == "kur-2025.1"
     assert a.business_sector == KERAJINAN
     assert a.age == 36
-    assert codes(a) == ["training_completed", "business_sector", "scheme_pmi_purna", "max_tenor"]
+    assert codes(a) == [
+        "training_completed",
+        "business_sector",
+        "scheme_pmi_purna",
+        "max_tenor",
+        "sector_access_limit",
+    ]
     assert "Rp100.000.000" in a.reasons[2].message and "6%" in a.reasons[2].message
     assert "Industri kerajinan" in a.reasons[1].message
 
@@ -83,6 +90,55 @@ def test_fifth_mikro_loan_goes_to_review() -> None:
     a = prequalify(dataclasses.replace(PURNA, previous_kur_loans=4), TENUN, DEFAULT_RULES, TODAY)
     assert a.result is Result.NEEDS_REVIEW
     assert "kur_loan_limit" in codes(a)
+
+
+AREN = dataclasses.replace(
+    TENUN,
+    programme_code="GULA-SEMUT-AREN",
+    programme_name="Pengolahan gula semut aren",
+    programme_category="agricultural_processing",
+)
+
+
+def reason(assessment, code: str) -> str:  # type: ignore[no-untyped-def]
+    return next(r.message for r in assessment.reasons if r.code == code)
+
+
+def test_a_crafts_graduate_is_told_at_most_2_kur_mikro_accesses() -> None:
+    """Permenko 1/2023: outside agriculture, plantation, livestock and fisheries production,
+    KUR Mikro twice, then KUR Kecil; the reason names the sector, the limit and the source."""
+    a = prequalify(PURNA, TENUN, DEFAULT_RULES, TODAY)
+    why = reason(a, "sector_access_limit")
+    assert "Industri kerajinan" in why and "KUR Mikro paling banyak 2 kali" in why
+    assert "KUR Kecil" in why and "Permenko" in why and "1 Tahun 2023" in why
+    second = prequalify(
+        dataclasses.replace(PURNA, previous_kur_loans=1), TENUN, DEFAULT_RULES, TODAY
+    )
+    assert second.result is Result.PREQUALIFIED
+    third = prequalify(
+        dataclasses.replace(PURNA, previous_kur_loans=2), TENUN, DEFAULT_RULES, TODAY
+    )
+    assert third.result is Result.NEEDS_REVIEW
+    limit = reason(third, "kur_loan_limit")
+    assert "paling banyak 2 kali untuk sektor Industri kerajinan" in limit
+    assert "akses berikutnya melalui KUR Kecil" in limit
+
+
+def test_an_aren_graduate_may_access_kur_mikro_4_times() -> None:
+    a = prequalify(PURNA, AREN, DEFAULT_RULES, TODAY)
+    assert "KUR Mikro paling banyak 4 kali" in reason(a, "sector_access_limit")
+    fourth = prequalify(
+        dataclasses.replace(PURNA, previous_kur_loans=3), AREN, DEFAULT_RULES, TODAY
+    )
+    assert (fourth.result, fourth.interest_rate) == (Result.PREQUALIFIED, Decimal(9))
+    fifth = prequalify(dataclasses.replace(PURNA, previous_kur_loans=4), AREN, DEFAULT_RULES, TODAY)
+    assert fifth.result is Result.NEEDS_REVIEW
+
+
+def test_the_2024_rules_keep_their_answer_for_assessments_made_under_them() -> None:
+    third = prequalify(dataclasses.replace(PURNA, previous_kur_loans=2), TENUN, KUR_2024_1, TODAY)
+    assert third.result is Result.PREQUALIFIED and third.rules_version == "kur-2024.1"
+    assert "sector_access_limit" not in codes(third)
 
 
 @pytest.mark.parametrize(

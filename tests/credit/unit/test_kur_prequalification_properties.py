@@ -63,14 +63,14 @@ def test_review_exactly_when_a_condition_is_not_met(
 ) -> None:
     facts = ParticipantFacts(category, birth, status, consent, active, previous)
     a = prequalify(facts, TENUN, DEFAULT_RULES, TODAY)
-    terms = DEFAULT_RULES.terms(a.scheme)
+    max_loans = DEFAULT_RULES.max_loans(a.scheme, a.business_sector)
     unmet = {
         code
         for code, unmet in {
             "consent_missing": not consent,
             "under_age_unmarried": age_on(birth, TODAY) < 21 and status == "belum_kawin",
             "active_kur": active,
-            "kur_loan_limit": previous + 1 > terms.max_loans,
+            "kur_loan_limit": previous + 1 > max_loans,
         }.items()
         if unmet
     }
@@ -111,15 +111,20 @@ def test_an_unmarried_adult_of_21_or_over_is_prequalified(birth: date) -> None:
     assert prequalify(adult, TENUN, DEFAULT_RULES, TODAY).result is Result.PREQUALIFIED
 
 
-def test_the_loan_limit_is_reached_after_the_last_rate_tier() -> None:
-    tiers = DEFAULT_RULES.terms(Scheme.MIKRO).max_loans
-    last = dataclasses.replace(PURNA, previous_kur_loans=tiers - 1)
-    over = dataclasses.replace(PURNA, previous_kur_loans=tiers)
+def test_the_loan_limit_is_reached_after_the_sectors_last_access() -> None:
+    """Permenko 1/2023: a crafts business (TENUN) may take KUR Mikro twice, then KUR Kecil."""
+    limit_for_crafts = DEFAULT_RULES.max_loans(Scheme.MIKRO, "industri_kerajinan")
+    assert limit_for_crafts == 2
+    last = dataclasses.replace(PURNA, previous_kur_loans=limit_for_crafts - 1)
+    over = dataclasses.replace(PURNA, previous_kur_loans=limit_for_crafts)
     assert prequalify(last, TENUN, DEFAULT_RULES, TODAY).result is Result.PREQUALIFIED
     a = prequalify(over, TENUN, DEFAULT_RULES, TODAY)
     assert review_codes(a.reasons) == {"kur_loan_limit", "human_decision"}
     limit = next(r for r in a.reasons if r.code == "kur_loan_limit")
-    assert limit.message == f"Sudah menerima {tiers} kali KUR; KUR Mikro paling banyak {tiers} kali"
+    assert limit.message == (
+        "Sudah menerima 2 kali KUR; KUR Mikro paling banyak 2 kali untuk sektor Industri "
+        "kerajinan; akses berikutnya melalui KUR Kecil"
+    )
 
 
 def test_reasons_serialise_with_their_review_flag() -> None:

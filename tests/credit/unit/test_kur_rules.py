@@ -24,7 +24,7 @@ rules = DEFAULT_RULES
 
 
 def test_version_is_recorded() -> None:
-    assert rules.version == "kur-2024.1"
+    assert rules.version == "kur-2025.1"
 
 
 def test_super_mikro_figures() -> None:
@@ -107,3 +107,46 @@ def test_rupiah_and_rate_formatting() -> None:
     assert format_rupiah(0) == "Rp0"
     assert format_rate(Decimal("6")) == "6%"
     assert format_rate(Decimal("6.50")) == "6,5%"
+
+
+def test_every_rule_of_kur_2025_names_its_legal_source() -> None:
+    from purna_credit.domain.rules import KUR_2025_1, RULES_BY_VERSION
+
+    assert set(RULES_BY_VERSION) == {"kur-2024.1", "kur-2025.1"}
+    assert all(t.legal_source for t in KUR_2025_1.schemes)
+    assert all(a.legal_source for a in KUR_2025_1.access_limits)
+    assert {"starting_scheme", "min_age", "married_statuses", "validity_days"} <= set(
+        KUR_2025_1.legal_sources
+    )
+
+
+@pytest.mark.parametrize(
+    ("sector", "limit"),
+    [
+        ("industri_pengolahan_hasil_pertanian", 4),
+        ("industri_pengolahan_hasil_perikanan", 4),
+        ("industri_kerajinan", 2),
+        ("umum", 2),
+    ],
+)
+def test_kur_mikro_access_limits_by_sector(sector: str, limit: int) -> None:
+    from purna_credit.domain.rules import KUR_2024_1, KUR_2025_1
+
+    assert KUR_2025_1.max_loans(Scheme.MIKRO, sector) == limit
+    assert KUR_2024_1.max_loans(Scheme.MIKRO, sector) == 4  # the 2024 rules: one per rate tier
+    assert KUR_2025_1.max_loans(Scheme.KECIL, sector) == 4  # no sector limit on Kecil
+
+
+def test_an_access_limit_must_name_known_schemes_and_sectors() -> None:
+    import dataclasses
+
+    from purna_credit.domain.rules import KUR_2025_1, AccessLimit
+
+    bad = AccessLimit(Scheme.MIKRO, frozenset({"perdagangan"}), 2, Scheme.KECIL, "Permenko 1/2023")
+    with pytest.raises(ValueError, match="unknown sectors: perdagangan"):
+        dataclasses.replace(KUR_2025_1, access_limits=(bad,))
+    twice = (*KUR_2025_1.access_limits, KUR_2025_1.access_limits[0])
+    with pytest.raises(ValueError, match="two access limits"):
+        dataclasses.replace(KUR_2025_1, access_limits=twice)
+    with pytest.raises(ValueError, match="legal source"):
+        AccessLimit(Scheme.MIKRO, frozenset({"umum"}), 2, None, "")

@@ -51,7 +51,7 @@ def test_yaml_and_json_files(tmp_path: Path) -> None:
     ("override", "message"),
     [
         ({"validity_days": 30}, "must set `version`"),
-        ({"version": "kur-2024.1", "min_age": 18}, "give it its own"),
+        ({"version": "kur-2025.1", "min_age": 18}, "give it its own"),
         ({"version": "x", "schemes": {"mikro": {"rates": []}}}, "schemes.mikro.rates"),
         ({"version": "x", "default_sector": "perdagangan"}, "without a label"),
         ({"version": "x", "unknown_knob": 1}, "unknown_knob"),
@@ -74,3 +74,28 @@ def test_unreadable_or_malformed_files(tmp_path: Path) -> None:
     listed.write_text("- 1\n", encoding="utf-8")
     with pytest.raises(RulesFileError, match="mapping"):
         load_rules(listed)
+
+
+def test_access_limits_and_legal_sources_survive_an_override() -> None:
+    rules = rules_from_mapping({"version": "kur-2026.1"})
+    assert rules.access_limits == DEFAULT_RULES.access_limits
+    assert rules.legal_sources == DEFAULT_RULES.legal_sources
+    assert [t.legal_source for t in rules.schemes] == [
+        t.legal_source for t in DEFAULT_RULES.schemes
+    ]
+    tighter = rules_from_mapping(
+        {
+            "version": "kur-2026.2",
+            "access_limits": [
+                {
+                    "scheme": "mikro",
+                    "sectors": ["industri_kerajinan"],
+                    "max_loans": 1,
+                    "then": "kecil",
+                    "legal_source": "Permenko 12/2025 (hypothetical)",
+                }
+            ],
+        }
+    )
+    assert tighter.max_loans(Scheme.MIKRO, "industri_kerajinan") == 1
+    assert tighter.max_loans(Scheme.MIKRO, "umum") == 4

@@ -24,7 +24,6 @@ from purna_notification.bootstrap import (
     build_unit_of_work,
 )
 from purna_notification.domain.clock import ControlledClock
-from purna_notification.domain.schedule import WITA
 from purna_notification.entrypoints.consumers import register
 from purna_notification.service_layer.dispatcher import Dispatcher
 from purna_notification.settings import NotificationSettings
@@ -37,8 +36,10 @@ from purna_shared.db import make_engine, make_sessionmaker
 from purna_shared.messaging.consumer import EventConsumer
 from purna_shared.messaging.outbox import OutboxRelay
 from purna_shared.messaging.tables import outbox
+from purna_shared.reference import Zone
 from purna_shared.testing.plugin import DatabaseFactory
 
+WITA = Zone.WITA.tz
 GATEWAY_SECRET = "test-gateway-secret"
 #: a Thursday noon in Lombok: outside quiet hours
 NOON_WITA = datetime(2024, 8, 15, 12, 0, tzinfo=WITA)
@@ -216,6 +217,7 @@ def participant_registered(
     gender: str = "P",
     office: str = "NTB",
     version: int = 1,
+    address: dict[str, str] | None = None,
 ) -> ParticipantRegistered:
     example = ParticipantRegistered.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
     return ParticipantRegistered.model_validate(
@@ -229,6 +231,7 @@ def participant_registered(
             "gender": gender,
             "office": office,
             "version": version,
+            "address": address or example["address"],
         }
     )
 

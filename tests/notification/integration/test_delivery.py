@@ -8,11 +8,12 @@ import pytest
 from pydantic import SecretStr
 
 from purna_notification.adapters.channels import SIGNATURE_HEADER
-from purna_notification.domain.schedule import WITA
 from purna_shared.contracts.events import NotificationFailed, NotificationSent
+from purna_shared.reference import Zone
 
 from .conftest import World
 
+WITA = Zone.WITA.tz
 pytestmark = pytest.mark.integration
 
 PID = "0191f0a4-5d2e-7c3b-9a41-2f6b1c8d9e01"
@@ -136,6 +137,44 @@ async def test_an_event_at_22_wita_gives_an_sms_at_07_wita_next_morning(world: W
     assert sms["channel"] == "sms" and sms["to"] == "+6281234567890"
     [row] = await world.rows(channel="sms")
     assert row.status == "sent" and row.sent_at.astimezone(WITA) == morning
+
+
+async def test_quiet_hours_follow_each_recipients_zone(world: World) -> None:
+    """A message due at 21:30 WIB to someone in Jawa Timur is held to 07:00 WIB; the same
+    message at the same instant (22:30 WITA) to someone in NTB is held to 07:00 WITA."""
+    wib = Zone.WIB.tz
+    world.clock.set(datetime(2024, 8, 14, 21, 30, tzinfo=wib))
+    surabaya = {
+        "province_code": "35",
+        "regency_code": "3578",
+        "district": "Wonocolo",
+        "village": "Jemur Wonosari",
+    }
+    await world.register(
+        {
+            "participant_id": "p-jatim",
+            "phone": "+6281200000035",
+            "channels": ("sms",),
+            "office": "JATIM",
+            "address": surabaya,
+        }
+    )
+    await world.register({"participant_id": PID, "phone": "+6281234567890", "channels": ("sms",)})
+    await world.consume()
+    [jatim] = await world.rows(participant_id="p-jatim")
+    [ntb] = await world.rows(participant_id=PID)
+    assert jatim.scheduled_for == datetime(2024, 8, 15, 7, 0, tzinfo=wib).astimezone(UTC)
+    assert ntb.scheduled_for == datetime(2024, 8, 15, 7, 0, tzinfo=WITA).astimezone(UTC)
+    assert (jatim.zone, ntb.zone) == ("WIB", "WITA")
+
+    world.clock.set(datetime(2024, 8, 15, 7, 0, tzinfo=WITA))  # 06:00 WIB
+    assert await world.dispatcher().dispatch_due() == 1
+    [first] = world.gateway.delivered
+    assert first["to"] == "+6281234567890" and first["text"].startswith("BP3MI NTB:")
+    world.clock.set(datetime(2024, 8, 15, 7, 0, tzinfo=wib))
+    assert await world.dispatcher().dispatch_due() == 1
+    second = world.gateway.delivered[1]
+    assert second["to"] == "+6281200000035" and second["text"].startswith("BP3MI Jatim:")
 
 
 async def test_a_due_sms_found_in_quiet_hours_waits(world: World) -> None:

@@ -7,15 +7,16 @@ from datetime import UTC, date, datetime
 import pytest
 
 from purna_notification.domain.messages import TEMPLATES
-from purna_notification.domain.schedule import WITA
 from purna_shared.contracts.events import (
     EnrollmentCancelled,
     ParticipantEnrolled,
     SessionScheduled,
 )
+from purna_shared.reference import Zone
 
 from .conftest import World
 
+WITA = Zone.WITA.tz
 pytestmark = pytest.mark.integration
 
 PID = "0191f0a4-5d2e-7c3b-9a41-2f6b1c8d9e01"

@@ -16,7 +16,10 @@ from purna_notification.domain.delivery import (
     decide,
 )
 from purna_notification.domain.retry import RetryPolicy
-from purna_notification.domain.schedule import WITA, QuietHours
+from purna_notification.domain.schedule import QuietHours
+from purna_shared.reference import Zone
+
+WITA = Zone.WITA.tz
 
 pytestmark = pytest.mark.unit
 
@@ -54,6 +57,7 @@ def _decide(result: object, attempts: int, now: datetime = NOON, channel: str = 
         now=now,
         policy=POLICY,
         quiet_hours=QUIET,
+        zone=Zone.WITA,
         jitter=0.0,
     )
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from purna_notification.domain.formatting import jam, persen, rentang_tanggal, rupiah, tanggal
+from purna_shared.reference import Zone
 
 pytestmark = pytest.mark.unit
 
@@ -41,9 +42,13 @@ def test_tanggal_of_dates() -> None:
 def test_tanggal_of_a_moment_is_its_date_in_wita() -> None:
     # 16:30 UTC on the 14th is 00:30 WITA on the 15th: people in Lombok read the 15th
     moment = datetime(2024, 8, 14, 16, 30, tzinfo=UTC)
-    assert tanggal(moment) == "Kamis, 15 Agustus 2024"
-    assert tanggal("2024-08-14T15:59:00+00:00") == "Rabu, 14 Agustus 2024"
-    assert tanggal("2024-08-14T16:00:00Z") == "Kamis, 15 Agustus 2024"
+    assert tanggal(moment, zone=Zone.WITA) == "Kamis, 15 Agustus 2024"
+    assert tanggal("2024-08-14T15:59:00+00:00", zone=Zone.WITA) == "Rabu, 14 Agustus 2024"
+    assert tanggal("2024-08-14T16:00:00Z", zone=Zone.WITA) == "Kamis, 15 Agustus 2024"
+    # the same moment in Surabaya is still the 14th (23:30 WIB)
+    assert tanggal(moment, zone=Zone.WIB) == "Rabu, 14 Agustus 2024"
+    with pytest.raises(ValueError, match="recipient's zone"):
+        tanggal(moment)
 
 
 def test_rentang_tanggal() -> None:
@@ -54,8 +59,10 @@ def test_rentang_tanggal() -> None:
 
 
 def test_jam_is_wita_with_a_dot() -> None:
-    assert jam(datetime(2024, 8, 15, 1, 0, tzinfo=UTC)) == "09.00 WITA"
-    assert jam("2024-08-14T23:05:00Z") == "07.05 WITA"
+    assert jam(datetime(2024, 8, 15, 1, 0, tzinfo=UTC), Zone.WITA) == "09.00 WITA"
+    assert jam("2024-08-14T23:05:00Z", Zone.WITA) == "07.05 WITA"
+    assert jam("2024-08-14T23:05:00Z", Zone.WIB) == "06.05 WIB"
+    assert jam("2024-08-14T23:05:00Z", Zone.WIT) == "08.05 WIT"
 
 
 @pytest.mark.parametrize(

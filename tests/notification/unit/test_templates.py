@@ -11,6 +11,7 @@ from purna_notification.adapters.templates import TemplateError, TemplateRendere
 from purna_notification.domain.gsm7 import is_gsm7
 from purna_notification.domain.messages import TEMPLATES, PlanningContext, plan
 from purna_notification.domain.schedule import ReminderRule
+from purna_shared.reference import Zone, office_sender
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +23,13 @@ def context_of(name: str, **payload: Any) -> dict[str, Any]:
     spec = TEMPLATES[name]
     event = spec.event.model_validate({**spec.sample_payload(), **payload})
     [planned] = [p for p in plan(event, PlanningContext(RULE, None)) if p.template == name][:1]
-    return {**planned.context, "nama": "Baiq Nurul Aini", "sapaan": "Ibu"}
+    return {
+        **planned.context,
+        "nama": "Baiq Nurul Aini",
+        "sapaan": "Ibu",
+        "zona": Zone.WITA,
+        "bp3mi": office_sender("NTB"),
+    }
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
@@ -100,3 +107,9 @@ def test_a_nik_that_slipped_into_an_event_never_goes_out(channel: str) -> None:
     assert "5202064107900001" not in message.body
     assert "****************" in message.body
     assert "tidak cocok" in message.body
+
+
+def test_each_office_signs_its_own_messages() -> None:
+    jatim = {**context_of("participant-enrolled"), "bp3mi": office_sender("JATIM")}
+    sms = RENDERER.render("participant-enrolled", "sms", jatim)
+    assert sms.body.startswith("BP3MI Jatim:") and "NTB" not in sms.body

@@ -81,6 +81,29 @@ async def test_validation_errors_are_422_problems_naming_each_field(
     assert body["nik"] not in response.text  # the input is not echoed
 
 
+async def test_a_nik_with_an_unknown_regency_is_a_422_naming_nik(
+    client: httpx.AsyncClient, ntb: dict[str, str], body_for: Body
+) -> None:
+    body = body_for(1)
+    body["nik"] = "5299" + body["nik"][4:]  # province 52 has no regency 99
+    response = await client.post("/participants", json=body, headers=ntb)
+    assert response.status_code == 422, response.text
+    fields = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert set(fields) == {"nik"}
+    assert "regency code 5299" in fields["nik"]
+    assert body["nik"] not in response.text
+
+
+async def test_a_nik_issued_in_papua_before_the_2022_split_is_accepted(
+    client: httpx.AsyncClient, ntb: dict[str, str], body_for: Body
+) -> None:
+    body = body_for(1)
+    body["nik"] = "910101" + body["nik"][6:]  # Merauke under its pre-2022 code (now 9301)
+    response = await client.post("/participants", json=body, headers=ntb)
+    assert response.status_code == 201, response.text
+    assert response.json()["nik"].startswith("9101")
+
+
 async def test_shape_errors_are_422_problems_too(
     client: httpx.AsyncClient, ntb: dict[str, str], body_for: Body
 ) -> None:

@@ -138,3 +138,20 @@ def test_any_nik_built_by_the_rules_parses_and_agrees(
     assert birth_date_disagreement(nik, born) is None
     assert gender_disagreement(nik, gender) is None  # type: ignore[arg-type]
     assert mask_nik(raw)[4:12] == "********"
+
+
+def test_a_nik_from_any_province_is_accepted() -> None:
+    # Kota Surabaya (3578), Jawa Timur: a man born 2 March 1988
+    assert parse_nik("3578010203880001").regency_code == "3578"
+
+
+def test_a_nik_with_an_unknown_regency_is_refused() -> None:
+    with pytest.raises(NikError, match=r"regency code \(digits 3-4\) is not a regency") as refused:
+        parse_nik("3599010203880001")
+    assert "3599" not in str(refused.value)  # errors never repeat a NIK's digits (issue 15.4)
+
+
+def test_a_nik_issued_before_the_2022_papua_split_keeps_its_old_code() -> None:
+    # 9101 was Merauke in Papua; since UU 14/2022 it is 9301 in Papua Selatan
+    assert parse_nik("9101010203880001").regency_code == "9101"
+    assert parse_nik("9301010203880001").regency_code == "9301"

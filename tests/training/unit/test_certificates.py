@@ -66,3 +66,42 @@ def test_certificate_text_for_bonjeruk() -> None:
     assert text.issuer == "BP3MI Nusa Tenggara Barat"
     assert text.signed_at == "Mataram, 15 Agustus 2024"
     assert text.attendance == "100%"
+    assert text.signatory == "Kepala BP3MI Nusa Tenggara Barat"
+
+
+def test_a_jawa_timur_certificate_is_its_offices_own() -> None:
+    text = certificate_text(
+        number=certificate_number("JATIM", 2026, "TENUN", 3),
+        participant_name="Siti Aminah",
+        programme_name="Menjahit Bahan Tenun",
+        village="Kedungrejo",
+        district="Waru",
+        regency_code="3515",
+        first_day=date(2026, 3, 9),
+        last_day=date(2026, 3, 12),
+        attendance_rate=Decimal("0.75"),
+        office="JATIM",
+    )
+    assert text.number == "JATIM/2026/TENUN/0003"
+    assert text.place == "Desa Kedungrejo, Kecamatan Waru, Kabupaten Sidoarjo"
+    assert text.issuer == "BP3MI Jawa Timur"
+    assert text.signatory == "Kepala BP3MI Jawa Timur"
+    assert text.signed_at == "Surabaya, 12 Maret 2026"
+
+
+def test_a_session_in_papua_names_its_regency_and_office() -> None:
+    text = certificate_text(
+        number="PAPUA/2026/AREN/0001",
+        participant_name="Yohana Wenda",
+        programme_name="Gula Semut Aren",
+        village="Waena",
+        district="Heram",
+        regency_code="9171",
+        first_day=date(2026, 5, 4),
+        last_day=date(2026, 5, 7),
+        attendance_rate=Decimal("1"),
+        office="PAPUA",
+    )
+    assert text.place.endswith("Kota Jayapura")
+    assert text.signed_at == "Jayapura, 7 Mei 2026"
+    assert text.signatory == "Kepala BP3MI Papua"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from purna_shared.clock import local_date
+from purna_shared.reference import Zone
 from purna_training.domain.errors import (
     InvalidProgrammeError,
     InvalidScheduleError,
@@ -27,6 +27,8 @@ from purna_training.domain.sessions import (
     check_capacity,
     ensure_can_complete,
     ensure_open,
+    session_day_at,
+    session_zone,
     transition,
 )
 
@@ -149,7 +151,44 @@ def test_capacity_must_be_sensible(capacity: int) -> None:
     assert check_capacity(20) == 20
 
 
-def test_the_local_day_is_the_day_in_wita() -> None:
-    # 16:30 UTC on 14 August is 00:30 WITA on the 15th
-    assert local_date(datetime(2024, 8, 14, 16, 30, tzinfo=UTC)) == date(2024, 8, 15)
-    assert local_date(datetime(2024, 8, 14, 15, 59, tzinfo=UTC)) == date(2024, 8, 14)
+def test_a_session_keeps_the_calendar_of_the_place_it_is_held() -> None:
+    assert session_zone("3578", "JATIM") is Zone.WIB  # Surabaya
+    assert session_zone("9171", "PAPUA") is Zone.WIT  # Jayapura
+    assert session_zone("5202", "NTB") is Zone.WITA  # Lombok Tengah
+    assert session_zone("9101", "PAPUA") is Zone.WIT  # a pre-2022 code still has a place
+    assert session_zone("3599", "JATIM") is Zone.WIB  # unknown regency: the office's zone
+
+
+LAST_DAY = date(2024, 8, 15)
+DAYS = SessionDays(date(2024, 8, 12), LAST_DAY)
+
+
+@pytest.mark.parametrize(
+    ("zone", "offset"),
+    [(Zone.WIB, 7), (Zone.WITA, 8), (Zone.WIT, 9)],
+)
+def test_the_last_evening_counts_and_the_next_morning_does_not(zone: Zone, offset: int) -> None:
+    """23:30 local on the last day is that day's (in WIB it is already the next day in WITA;
+    in WITA the server's own zone does not shift it); 00:30 the next morning is no session
+    day."""
+    evening = datetime(2024, 8, 15, 23, 30, tzinfo=UTC) - timedelta(hours=offset)
+    assert session_day_at(DAYS, zone, evening) == LAST_DAY
+    next_morning = evening + timedelta(hours=1)
+    assert session_day_at(DAYS, zone, next_morning) is None
+    if zone is Zone.WIB:
+        assert Zone.WITA.local_date(evening) == date(2024, 8, 16)
+
+
+def test_the_day_is_the_sessions_whatever_the_servers_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time as _time
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    _time.tzset()
+    try:
+        moment = datetime(2024, 8, 15, 15, 30, tzinfo=UTC)  # 23:30 WITA
+        assert session_day_at(DAYS, Zone.WITA, moment) == LAST_DAY
+    finally:
+        monkeypatch.undo()
+        _time.tzset()

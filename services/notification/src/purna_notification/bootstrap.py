@@ -68,7 +68,11 @@ def build_renderer(settings: NotificationSettings) -> TemplateRenderer:
 
 
 def build_message_policy(settings: NotificationSettings) -> MessagePolicy:
-    return MessagePolicy(quiet_hours=settings.quiet_hours, reminder=settings.reminder_rule)
+    return MessagePolicy(
+        quiet_hours=settings.quiet_hours,
+        reminder=settings.reminder_rule,
+        home_zone=settings.home_zone,
+    )
 
 
 def build_dispatcher(
@@ -88,6 +92,7 @@ def build_dispatcher(
         policy=DispatchPolicy(
             retry=settings.retry_policy,
             quiet_hours=settings.quiet_hours,
+            home_zone=settings.home_zone,
             concurrency=settings.dispatch_concurrency,
             lease=timedelta(seconds=settings.dispatch_lease_seconds),
             poll_seconds=settings.dispatch_poll_ms / 1000,

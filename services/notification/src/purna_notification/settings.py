@@ -8,10 +8,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from purna_shared.reference import Zone, seed_office
 from purna_shared.settings import PurnaSettings
 
 from .domain.retry import RetryPolicy
-from .domain.schedule import QuietHours, ReminderRule
+from .domain.schedule import DEFAULT_HOME_OFFICE, QuietHours, ReminderRule, home_zone
 
 DeliveryMode = Literal["console", "gateway"]
 
@@ -53,11 +54,19 @@ class NotificationSettings(PurnaSettings):
     gateway_timeout_seconds: float = Field(10.0, gt=0)
 
     quiet_hours_start: time = Field(
-        time(21, 0), description="WITA time from which no SMS/WhatsApp is sent"
+        time(21, 0),
+        description="recipient's local time from which no SMS/WhatsApp is sent",
     )
-    quiet_hours_end: time = Field(time(7, 0), description="WITA time quiet hours end")
+    quiet_hours_end: time = Field(time(7, 0), description="recipient's local time they end")
     reminder_days_before: int = Field(1, ge=0, le=14)
-    reminder_time: time = Field(time(9, 0), description="WITA time of the session reminder")
+    reminder_time: time = Field(
+        time(9, 0), description="recipient's local time of the session reminder"
+    )
+    home_office: str = Field(
+        DEFAULT_HOME_OFFICE,
+        description="BP3MI office whose zone applies to a recipient with no known province or "
+        "office",
+    )
 
     templates_dir: Path | None = Field(
         None, description="folder whose <template>/<channel>.j2 files override the built-in ones"
@@ -82,6 +91,16 @@ class NotificationSettings(PurnaSettings):
                 "or a slow send would be claimed and sent again by another dispatcher"
             )
         return self
+
+    @model_validator(mode="after")
+    def _home_office_is_known(self) -> NotificationSettings:
+        if seed_office(self.home_office) is None:
+            raise ValueError(f"home_office {self.home_office!r} is not a known BP3MI office")
+        return self
+
+    @property
+    def home_zone(self) -> Zone:
+        return home_zone(self.home_office)
 
     @property
     def quiet_hours(self) -> QuietHours:

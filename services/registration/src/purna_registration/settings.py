@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 
 from purna_shared.settings import PurnaSettings
 
 #: development-only key; a deployment sets REGISTRATION_NIK_SECRET from its secret store
 DEFAULT_DEV_NIK_SECRET = "purna-development-nik-secret-change-me-in-production"
+
+
+class IntakeFormSettings(BaseModel):
+    """A field form (XLSForm deployed in KoboToolbox or ODK Central) and where its
+    submissions go."""
+
+    office: str = Field(pattern=r"^[A-Z]{2,16}$", description="BP3MI office of the submissions")
+    secret: SecretStr | None = Field(
+        None, description="KoboToolbox REST Services: the X-Purna-Intake-Secret header value"
+    )
+    campaign_id: str | None = Field(None, description="campaign the submissions belong to")
+    odk_project_id: int | None = Field(None, description="ODK Central project of the form")
 
 
 class RegistrationSettings(PurnaSettings):
@@ -49,6 +61,14 @@ class RegistrationSettings(PurnaSettings):
         ge=1000,
         description="a job whose worker has not reported for this long is taken over",
     )
+    intake_forms: dict[str, IntakeFormSettings] = Field(
+        default_factory=dict,
+        description="field forms by form id (JSON), e.g. "
+        '{"purna_registrasi_ntb": {"office": "NTB", "secret": "...", "odk_project_id": 3}}',
+    )
+    odk_central_url: str | None = Field(None, description="ODK Central base URL (pull)")
+    odk_central_username: str | None = None
+    odk_central_password: SecretStr | None = None
 
     def development_secrets(self) -> list[str]:
         found = super().development_secrets()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-WITA = ZoneInfo("Asia/Makassar")  # NTB's time zone; dates people see are WITA
+from purna_shared.reference import Zone, office_zone
+
+#: the zone dates are shown in: the home office's (BP3MI NTB) until pages know the user's
+#: office (purna_shared.reference.office_zone(principal office) then)
+HOME_ZONE: Zone = office_zone("NTB")
 
 CATEGORY = {"pmi_purna": "PMI purna (pekerja migran kembali)", "keluarga_pmi": "Keluarga PMI"}
 MARITAL = {
@@ -134,14 +137,15 @@ def rupiah(amount: object) -> str:
 
 
 def tanggal(value: object) -> str:
-    """A date as people write it: 8 Juli 2024 (datetimes in WITA, with the time)."""
+    """A date as people write it: 8 Juli 2024 (datetimes in the home zone, with the time)."""
     if value is None or value == "":
         return "-"
     text = str(value)
     try:
         if "T" in text or " " in text:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(WITA)
-            return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} {moment:%H.%M} WITA"
+            moment = HOME_ZONE.local(datetime.fromisoformat(text.replace("Z", "+00:00")))
+            clock = f"{moment:%H.%M} {HOME_ZONE.abbreviation}"
+            return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year} {clock}"
         day = date.fromisoformat(text)
     except ValueError:
         return text

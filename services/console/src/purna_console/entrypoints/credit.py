@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..adapters.services import ApiError
-from ..domain.labels import WITA
+from ..domain.labels import HOME_ZONE
 from .web import CurrentUser, new_key, render, services_of
 
 router = APIRouter()
@@ -114,7 +114,7 @@ async def _application_page(
         services.get("credit", f"/applications/{aid}", user.token),
         services.get("credit", f"/applications/{aid}/schedule", user.token),
     )
-    today = datetime.now(UTC).astimezone(WITA).date().isoformat()
+    today = datetime.now(UTC).astimezone(HOME_ZONE.tz).date().isoformat()
     context = {
         "a": application,
         "schedule": schedule,
@@ -201,7 +201,7 @@ async def disburse(request: Request, user: CurrentUser, aid: str) -> Response:
 
 @router.get("/alokasi")
 async def allocation(request: Request, user: CurrentUser, tahun: int | None = None) -> Response:
-    year = tahun or datetime.now(UTC).astimezone(WITA).year
+    year = tahun or datetime.now(UTC).astimezone(HOME_ZONE.tz).year
     try:
         body: dict[str, Any] | None = await services_of(request).get(
             "credit", f"/allocations/{year}", user.token

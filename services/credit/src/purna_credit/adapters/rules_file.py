@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..domain.rules import (
     DEFAULT_RULES,
+    AccessLimit,
     KurRules,
     ParticipantCategory,
     Scheme,
@@ -53,6 +54,15 @@ class _SchemeModel(_Strict):
     rates: list[Decimal] = Field(min_length=1)
     max_tenor: _TenorsModel
     extended_tenor: _TenorsModel | None = None
+    legal_source: str = ""
+
+
+class _AccessLimitModel(_Strict):
+    scheme: Scheme
+    sectors: list[str] = Field(min_length=1)
+    max_loans: int = Field(ge=1, le=100)
+    then: Scheme | None = None
+    legal_source: str = Field(min_length=1)
 
 
 class _RulesModel(_Strict):
@@ -67,6 +77,8 @@ class _RulesModel(_Strict):
     sector_by_programme_category: dict[str, str]
     default_sector: str
     notes: list[str] = []
+    access_limits: list[_AccessLimitModel] = []
+    legal_sources: dict[str, str] = {}
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,6 +121,7 @@ def rules_from_mapping(override: Mapping[str, Any], base: KurRules = DEFAULT_RUL
                         if s.extended_tenor
                         else None
                     ),
+                    legal_source=s.legal_source,
                 )
                 for scheme, s in sorted(model.schemes.items(), key=lambda i: i[1].plafond_max)
             ),
@@ -123,6 +136,17 @@ def rules_from_mapping(override: Mapping[str, Any], base: KurRules = DEFAULT_RUL
             sector_by_programme_category=dict(model.sector_by_programme_category),
             default_sector=model.default_sector,
             notes=tuple(model.notes),
+            access_limits=tuple(
+                AccessLimit(
+                    scheme=a.scheme,
+                    sectors=frozenset(a.sectors),
+                    max_loans=a.max_loans,
+                    then=a.then,
+                    legal_source=a.legal_source,
+                )
+                for a in model.access_limits
+            ),
+            legal_sources=dict(model.legal_sources),
         )
     except ValueError as exc:
         raise RulesFileError(f"invalid KUR rules: {exc}") from exc

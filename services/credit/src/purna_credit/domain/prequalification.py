@@ -176,12 +176,29 @@ def prequalify(
         reasons.append(
             Reason("active_kur", "Tercatat memiliki KUR yang masih berjalan", needs_review=True)
         )
-    if loan_number > terms.max_loans:
+    limit = rules.access_limit(scheme, sector)
+    max_loans = rules.max_loans(scheme, sector)
+    if limit is not None:
+        after = f"; sesudahnya {SCHEME_LABELS[limit.then]}" if limit.then else ""
+        reasons.append(
+            Reason(
+                "sector_access_limit",
+                f"Sektor {rules.sector_labels[sector]}: {SCHEME_LABELS[scheme]} paling banyak "
+                f"{limit.max_loans} kali{after} ({limit.legal_source})",
+            )
+        )
+    if loan_number > max_loans:
+        sector_note = f" untuk sektor {rules.sector_labels[sector]}" if limit else ""
+        after = (
+            f"; akses berikutnya melalui {SCHEME_LABELS[limit.then]}"
+            if limit and limit.then
+            else ""
+        )
         reasons.append(
             Reason(
                 "kur_loan_limit",
                 f"Sudah menerima {participant.previous_kur_loans} kali KUR; "
-                f"{SCHEME_LABELS[scheme]} paling banyak {terms.max_loans} kali",
+                f"{SCHEME_LABELS[scheme]} paling banyak {max_loans} kali{sector_note}{after}",
                 needs_review=True,
             )
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
@@ -80,6 +80,8 @@ class SchemeTerms:
     max_tenor: Tenors
     #: longer tenors a bank may grant on extension/restructuring; recorded, never offered up front
     extended_tenor: Tenors | None = None
+    #: the regulation these terms come from
+    legal_source: str = ""
 
     @property
     def max_loans(self) -> int:
@@ -94,6 +96,28 @@ class SchemeTerms:
         if loan_number < 1:
             raise ValueError("loan_number is 1-based")
         return self.rates[min(loan_number, len(self.rates)) - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLimit:
+    """How many times a debtor in ``sectors`` may take ``scheme``, and where they go after.
+
+    Permenko 1/2023 limits KUR Mikro by sector: non-production businesses and production outside
+    agriculture, plantation, livestock and fisheries may access it twice, those sectors four
+    times. The engine is generic: any scheme, any set of sectors, any number."""
+
+    scheme: Scheme
+    sectors: frozenset[str]
+    max_loans: int
+    #: the scheme a debtor moves to beyond the limit (None: no further KUR of this kind)
+    then: Scheme | None
+    legal_source: str
+
+    def __post_init__(self) -> None:
+        if self.max_loans < 1:
+            raise ValueError(f"{self.scheme}: an access limit allows at least one loan")
+        if not self.legal_source:
+            raise ValueError(f"{self.scheme}: an access limit names its legal source")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +143,10 @@ class KurRules:
     sector_by_programme_category: Mapping[str, str]
     default_sector: str
     notes: tuple[str, ...] = field(default=())
+    #: sector-dependent limits on the number of loans per scheme (see :class:`AccessLimit`)
+    access_limits: tuple[AccessLimit, ...] = field(default=())
+    #: rule name -> the regulation it comes from (min_age, married_statuses, validity_days, ...)
+    legal_sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         schemes = [t.scheme for t in self.schemes]
@@ -141,6 +169,16 @@ class KurRules:
             raise ValueError(f"sectors without a label: {', '.join(sorted(unknown))}")
         if self.validity_days < 1:
             raise ValueError("validity_days must be at least 1")
+        seen: set[tuple[Scheme, str]] = set()
+        for limit in self.access_limits:
+            if limit.scheme not in schemes or (limit.then and limit.then not in schemes):
+                raise ValueError(f"access limit for {limit.scheme}: scheme is not defined")
+            if strays := limit.sectors - set(self.sector_labels):
+                raise ValueError(f"access limit for unknown sectors: {', '.join(sorted(strays))}")
+            for sector in limit.sectors:
+                if (limit.scheme, sector) in seen:
+                    raise ValueError(f"two access limits for {limit.scheme} in sector {sector}")
+                seen.add((limit.scheme, sector))
 
     def terms(self, scheme: Scheme) -> SchemeTerms:
         for terms in self.schemes:
@@ -154,6 +192,18 @@ class KurRules:
             if terms.covers(amount):
                 return terms
         return None
+
+    def access_limit(self, scheme: Scheme, sector: str) -> AccessLimit | None:
+        """The limit on ``scheme`` loans for ``sector``, if the rules set one."""
+        return next(
+            (a for a in self.access_limits if a.scheme is scheme and sector in a.sectors), None
+        )
+
+    def max_loans(self, scheme: Scheme, sector: str) -> int:
+        """How many ``scheme`` loans a debtor in ``sector`` may take: the sector's access limit,
+        else one per rate tier of the scheme."""
+        limit = self.access_limit(scheme, sector)
+        return limit.max_loans if limit else self.terms(scheme).max_loans
 
     def sector_for(self, programme_code: str, programme_category: str | None) -> str:
         """Business sector of a training: a known word in its code, else its category."""
@@ -175,6 +225,7 @@ class KurRules:
                     "rates": [str(r) for r in t.rates],
                     "max_tenor": t.max_tenor.as_dict(),
                     "extended_tenor": t.extended_tenor.as_dict() if t.extended_tenor else None,
+                    "legal_source": t.legal_source,
                 }
                 for t in self.schemes
             },
@@ -187,6 +238,17 @@ class KurRules:
             "sector_by_programme_category": dict(self.sector_by_programme_category),
             "default_sector": self.default_sector,
             "notes": list(self.notes),
+            "access_limits": [
+                {
+                    "scheme": a.scheme.value,
+                    "sectors": sorted(a.sectors),
+                    "max_loans": a.max_loans,
+                    "then": a.then.value if a.then else None,
+                    "legal_source": a.legal_source,
+                }
+                for a in self.access_limits
+            ],
+            "legal_sources": dict(self.legal_sources),
         }
 
 
@@ -266,4 +328,67 @@ KUR_2024_1 = KurRules(
     ),
 )
 
-DEFAULT_RULES = KUR_2024_1
+PERMENKO_1_2023 = (
+    "Permenko Perekonomian No. 1 Tahun 2023 tentang Pedoman Pelaksanaan KUR (dan perubahannya)"
+)
+PERMENKO_1_2023_SECTOR = (
+    f"{PERMENKO_1_2023}: akses KUR Mikro paling banyak 4 kali untuk sektor produksi pertanian, "
+    "perkebunan, peternakan dan perikanan, 2 kali untuk sektor lain; selanjutnya KUR Kecil"
+)
+PURNA_TRACK = (
+    "Kebijakan KP2MI: KUR bagi PMI purna sampai Rp100 juta, bunga 6% (naskah hukum belum "
+    "diterbitkan; lihat shared/domain.md)"
+)
+
+#: The rules in force from 2025: KUR 2024 plus Permenko 1/2023's access limits by sector, each
+#: rule with its legal source. Assessments made under ``kur-2024.1`` keep that version.
+KUR_2025_1 = replace(
+    KUR_2024_1,
+    version="kur-2025.1",
+    schemes=tuple(
+        replace(
+            terms,
+            legal_source=f"{PERMENKO_1_2023} (plafon, suku bunga efektif, jangka waktu)",
+        )
+        for terms in KUR_2024_1.schemes
+    ),
+    access_limits=(
+        AccessLimit(
+            scheme=Scheme.MIKRO,
+            sectors=frozenset({PENGOLAHAN_PERTANIAN, PENGOLAHAN_PERIKANAN}),
+            max_loans=4,
+            then=Scheme.KECIL,
+            legal_source=PERMENKO_1_2023_SECTOR,
+        ),
+        AccessLimit(
+            scheme=Scheme.MIKRO,
+            sectors=frozenset({KERAJINAN, UMUM}),
+            max_loans=2,
+            then=Scheme.KECIL,
+            legal_source=PERMENKO_1_2023_SECTOR,
+        ),
+    ),
+    legal_sources=MappingProxyType(
+        {
+            "starting_scheme": PURNA_TRACK,
+            "min_age": f"{PERMENKO_1_2023}: debitur berusia 21 tahun atau sudah menikah",
+            "married_statuses": f"{PERMENKO_1_2023}: sudah menikah (termasuk cerai hidup/mati)",
+            "validity_days": "Kebijakan Purna: pra-kualifikasi berlaku 90 hari (bukan aturan KUR)",
+            "sector_by_programme_word": (
+                f"{PERMENKO_1_2023}: pengolahan hasil pertanian/perikanan termasuk sektor produksi"
+            ),
+        }
+    ),
+    notes=(
+        *KUR_2024_1.notes,
+        "kur-2025.1: KUR Mikro access limits by sector (Permenko 1/2023); kur-2024.1 allowed 4 "
+        "for every sector and stays the version of the assessments made under it.",
+    ),
+)
+
+#: every rule set an assessment may name, by version
+RULES_BY_VERSION: Mapping[str, KurRules] = MappingProxyType(
+    {rules.version: rules for rules in (KUR_2024_1, KUR_2025_1)}
+)
+
+DEFAULT_RULES = KUR_2025_1

@@ -283,14 +283,16 @@ async def get_schedule(
             ge=SCHEDULE_FROM,
             le=SCHEDULE_UNTIL,
             description="first due date is one month after it; default: disbursement date, "
-            f"else today (WITA). From {SCHEDULE_FROM} to {SCHEDULE_UNTIL}.",
+            "else today in the zone of the office that assessed it. "
+            f"From {SCHEDULE_FROM} to {SCHEDULE_UNTIL}.",
         ),
     ] = None,
 ) -> ScheduleOut:
     scope = bank_scope(principal)
 
     async def work(uow: CreditUnitOfWork) -> tuple[Application, date]:
-        return await applications.get(uow, application_id, scope), uow.today
+        application = await applications.get(uow, application_id, scope)
+        return application, await applications.office_today(uow, application)
 
     application, today = await tx.run(work)
     start = application.disbursed_on or start_date or today

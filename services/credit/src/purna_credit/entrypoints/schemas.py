@@ -221,7 +221,9 @@ class DecisionIn(_In):
 
 
 class DisbursementIn(_In):
-    disbursed_on: date | None = Field(None, description="WITA date; default today")
+    disbursed_on: date | None = Field(
+        None, description="date in the assessing office's zone; default today"
+    )
 
 
 class InstallmentOut(BaseModel):

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from purna_shared.clock import local_date
 from purna_shared.contracts.envelope import new_event_id
 from purna_shared.contracts.events import (
     CreditApplicationSubmitted,
@@ -39,6 +38,7 @@ from ..domain.application import (
     loan_terms,
     scheme_terms,
 )
+from ..domain.calendar import office_date
 from ..domain.prequalification import Result, ReviewDecision
 from ..domain.rules import KurRules, Purpose
 from ..domain.schedule import Installment, annuity_schedule
@@ -95,7 +95,7 @@ async def submit(
     """Validate against the pre-qualification, reserve quota (or waitlist), stage the event."""
     if bank_scope is not None and not same_bank(command.bank, bank_scope):
         raise ForbiddenError(f"a {bank_scope} user can only submit applications to {bank_scope}")
-    repo, now, today = uow.repo, uow.now, uow.today
+    repo, now = uow.repo, uow.now
     # Locked: two simultaneous submissions on one pre-qualification can't both pass the check
     # for an active application below.
     prequalification = await repo.prequalification(command.prequalification_id, lock=True)
@@ -103,6 +103,7 @@ async def submit(
         raise ApplicationInvalidError(
             [FieldError("prequalification_id", "no such pre-qualification")]
         )
+    today = office_date(now, prequalification.office)  # the assessing office's calendar
     participant = await repo.participant(command.participant_id)
     if participant is not None and not participant.consent:
         raise ApplicationInvalidError(
@@ -191,7 +192,7 @@ def _new_application(
         rules_version=terms.rules_version,
         status=(ApplicationStatus.RESERVED if reserved else ApplicationStatus.WAITLISTED).value,
         status_reason=waitlist_reason,
-        allocation_year=uow.today.year,
+        allocation_year=office_date(uow.now, prequalification.office).year,
         province_code=participant.province_code,
         reserved_amount=command.amount if reserved else 0,
         committed_amount=0,
@@ -219,6 +220,19 @@ async def get(uow: CreditUnitOfWork, application_id: str, bank_scope: str | None
     return await _load(uow, application_id, bank_scope, lock=False)
 
 
+async def office_of(uow: CreditUnitOfWork, application: Application) -> str:
+    """The BP3MI office whose assessment the application rests on: its zone is the calendar
+    of the application's validity, decision and disbursement dates."""
+    prequalification = await uow.repo.prequalification(application.prequalification_id)
+    if prequalification is None:  # pragma: no cover - the foreign key holds it
+        raise NotFoundError(f"pre-qualification {application.prequalification_id} not found")
+    return prequalification.office
+
+
+async def office_today(uow: CreditUnitOfWork, application: Application) -> date:
+    return office_date(uow.now, await office_of(uow, application))
+
+
 async def decide(
     uow: CreditUnitOfWork,
     application_id: str,
@@ -240,7 +254,7 @@ async def decide(
     if command.decision is Decision.APPROVE:
         final = command.amount if command.amount is not None else application.amount
         check_final_amount(application.amount, final)
-        if uow.today > application.valid_until:
+        if await office_today(uow, application) > application.valid_until:
             raise ConflictError(
                 f"the pre-qualification expired on {application.valid_until.isoformat()}; "
                 "its reservation is being released"
@@ -303,11 +317,12 @@ async def disburse(
         check_disbursement(ApplicationStatus(application.status))
     except TransitionError as exc:
         raise ConflictError(str(exc)) from exc
-    today = uow.today
+    office = await office_of(uow, application)
+    today = office_date(uow.now, office)
     day = disbursed_on or today
     if day > today:
         raise ApplicationInvalidError([FieldError("disbursed_on", "cannot be in the future")])
-    if application.decided_at is not None and day < local_date(application.decided_at, uow.zone):
+    if application.decided_at is not None and day < office_date(application.decided_at, office):
         raise ApplicationInvalidError([FieldError("disbursed_on", "is before the approval")])
     assert application.approved_amount is not None
     application.status = ApplicationStatus.DISBURSED.value

@@ -34,6 +34,7 @@ from purna_shared.messaging.consumer import Retry
 from ..adapters.orm import Participant
 from ..adapters.repository import LoanRecord
 from ..domain.application import ApplicationStatus
+from ..domain.calendar import office_date
 from ..domain.prequalification import (
     Assessment,
     ParticipantFacts,
@@ -123,7 +124,7 @@ async def assess_completed_session(
     ids = [o.participant_id for o in completers]
     participants = await _known_participants(uow, event.session_id, ids)
     already = await uow.repo.assessed_in_session(event.session_id, ids)
-    history = kur_history(await uow.repo.loans_of(ids), uow.today)
+    history = kur_history(await uow.repo.loans_of(ids), office_date(uow.now, event.office))
     assessed = 0
     for outcome in completers:
         pid = outcome.participant_id
@@ -134,7 +135,7 @@ async def assess_completed_session(
             _facts(participants[pid], history.get(pid, KurHistory())),
             _training(event, outcome),
             rules,
-            uow.today,
+            office_date(uow.now, event.office),
         )
         if await _record(uow, event, outcome, assessment, rules):
             assessed += 1

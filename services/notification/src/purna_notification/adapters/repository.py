@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, and_, func, or_, select, text, update
+from sqlalchemy import Row, and_, false, func, not_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,7 @@ def _contact(row: Row[Any]) -> Contact:
     return Contact(
         participant_id=row.participant_id,
         office=row.office,
+        province_code=row.province_code,
         full_name=row.full_name,
         gender=cast(Gender | None, row.gender),
         phone=row.phone,
@@ -70,6 +71,7 @@ async def save_contact(session: AsyncSession, contact: Contact, now: datetime) -
     values = {
         "participant_id": contact.participant_id,
         "office": contact.office,
+        "province_code": contact.province_code,
         "full_name": contact.full_name,
         "gender": contact.gender,
         "phone": contact.phone,
@@ -219,7 +221,13 @@ async def cancel_scheduled(
 
 async def scheduled_of_session(session: AsyncSession, session_id: str) -> list[Row[Any]]:
     result = await session.execute(
-        select(deliveries.c.id, deliveries.c.template, deliveries.c.channel, deliveries.c.context)
+        select(
+            deliveries.c.id,
+            deliveries.c.participant_id,
+            deliveries.c.template,
+            deliveries.c.channel,
+            deliveries.c.context,
+        )
         .where(deliveries.c.session_id == session_id, deliveries.c.status == "scheduled")
         .with_for_update()
     )
@@ -252,12 +260,24 @@ async def claim_due(
     limit: int,
     max_attempts: int,
     channels: Collection[Channel],
+    quiet: Collection[Channel] = (),
+    quiet_zones: Collection[str] = (),
+    home_zone: str | None = None,
 ) -> list[Row[Any]]:
     """Claim up to ``limit`` due deliveries on ``channels`` for this dispatcher: rows locked by
     another dispatcher are skipped, and a claim lasts ``lease`` (a crashed dispatcher's claims
-    expire and are taken again). Each claim counts as an attempt: it may reach the gateway."""
+    expire and are taken again). Each claim counts as an attempt: it may reach the gateway.
+
+    Deliveries on a ``quiet`` channel (the phone channels) are left alone while their
+    recipient's zone is one of ``quiet_zones``; a delivery without a zone counts as
+    ``home_zone``'s."""
     if not channels:
         return []
+    silent = list(quiet_zones)
+    in_quiet_zone = or_(
+        deliveries.c.zone.in_(silent),
+        deliveries.c.zone.is_(None) if home_zone in silent else false(),
+    )
     due = (
         select(deliveries.c.id)
         .where(
@@ -267,6 +287,7 @@ async def claim_due(
             deliveries.c.cancel_reason.is_(None),
             deliveries.c.attempts < max_attempts,
             deliveries.c.channel.in_(list(channels)),
+            or_(deliveries.c.channel.not_in(list(quiet) or [""]), not_(in_quiet_zone)),
         )
         .order_by(deliveries.c.scheduled_for)
         .limit(limit)

@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from purna_shared.reference import Zone
 from purna_shared.text import mask_niks
 
 from ..domain import formatting
@@ -65,8 +66,8 @@ class TemplateRenderer:
         )
         self._env.filters.update(
             rupiah=formatting.rupiah,
-            tanggal=formatting.tanggal,
-            jam=formatting.jam,
+            tanggal=_tanggal,
+            jam=_jam,
             persen=formatting.persen,
             bulan=_bulan,
         )
@@ -101,6 +102,24 @@ class TemplateRenderer:
             sms = SmsText.of(body)
             return RenderedMessage(channel, sms.text, None, sms.segments, "GSM-7")
         return RenderedMessage(channel, body, None, None, "UTF-8")
+
+
+def _zone(context: jinja2.runtime.Context) -> Zone:
+    """The recipient's zone, which the dispatcher puts in every rendering context."""
+    zone = context.get("zona")
+    if not isinstance(zone, Zone):
+        raise ValueError("no recipient zone (zona) in the rendering context")
+    return zone
+
+
+@jinja2.pass_context
+def _tanggal(context: jinja2.runtime.Context, value: Any, hari: bool = True) -> str:
+    return formatting.tanggal(value, hari=hari, zone=_zone(context))
+
+
+@jinja2.pass_context
+def _jam(context: jinja2.runtime.Context, value: Any) -> str:
+    return formatting.jam(value, _zone(context))
 
 
 def _tidy(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Time as a dependency, so that quiet hours and reminders can be tested at 22:00 WITA: the
+"""Time as a dependency, so that quiet hours and reminders can be tested at 22:00 local time: the
 shared clocks (``purna_shared.clock``), under the names notification's code and tests use."""
 
 from __future__ import annotations

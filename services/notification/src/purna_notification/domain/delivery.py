@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from purna_shared.reference import Zone
+
 from .model import Channel
 from .retry import RetryPolicy
 from .schedule import QuietHours
@@ -78,6 +80,7 @@ def decide(
     now: datetime,
     policy: RetryPolicy,
     quiet_hours: QuietHours,
+    zone: Zone,
     jitter: float,
 ) -> Decision:
     """What to record after attempt number ``attempts`` produced ``result``.
@@ -96,5 +99,5 @@ def decide(
             delay = policy.backoff(attempts, jitter)
             if retry_after is not None:
                 delay = max(delay, min(timedelta(seconds=retry_after), policy.max_delay))
-            return RetryAt(quiet_hours.next_allowed(channel, now + delay), reason)
+            return RetryAt(quiet_hours.next_allowed(channel, now + delay, zone), reason)
     raise AssertionError(f"unknown send result {result!r}")  # pragma: no cover

@@ -1,7 +1,8 @@
-"""How amounts, dates and times are written for people in NTB (Bahasa Indonesia, WITA).
+"""How amounts, dates and times are written for participants (Bahasa Indonesia, their zone).
 
 ``Rp10.000.000`` (dot for thousands, no space, no decimals: KUR amounts are whole rupiah),
-``Senin, 12 Agustus 2024`` and ``09.00 WITA`` (Indonesian writes the time with a dot).
+``Senin, 12 Agustus 2024`` and ``09.00`` followed by the recipient's zone (Indonesian writes the
+time with a dot). A moment is shown in the recipient's zone; a calendar date as it is.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from .schedule import to_wita
+from purna_shared.reference import Zone
+
+from .schedule import to_local
 
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")  # Monday first
 BULAN = (
@@ -35,26 +38,28 @@ def rupiah(amount: int | Decimal | str) -> str:
     return f"{sign}Rp{abs(int(value)):,}".replace(",", ".")
 
 
-def _as_local_date(value: date | datetime | str) -> date:
-    """A calendar date as people in NTB see it: moments are converted to WITA first."""
+def _as_local_date(value: date | datetime | str, zone: Zone | None) -> date:
+    """A calendar date as the recipient sees it: moments are converted to ``zone`` first."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
-        return to_wita(value).date()
+        if zone is None:
+            raise ValueError("a moment is shown in the recipient's zone: none was given")
+        return to_local(value, zone).date()
     return value
 
 
-def tanggal(value: date | datetime | str, *, hari: bool = True) -> str:
+def tanggal(value: date | datetime | str, *, hari: bool = True, zone: Zone | None = None) -> str:
     """``Kamis, 15 Agustus 2024`` (``hari=False``: ``15 Agustus 2024``). A date is taken as
-    is; a moment (aware datetime or ISO timestamp) is shown as its date in WITA."""
-    day = _as_local_date(value)
+    is; a moment (aware datetime or ISO timestamp) is shown as its date in ``zone``."""
+    day = _as_local_date(value, zone)
     text = f"{day.day} {BULAN[day.month - 1]} {day.year}"
     return f"{HARI[day.weekday()]}, {text}" if hari else text
 
 
 def rentang_tanggal(start: date | str, end: date | str) -> str:
     """A session's dates: ``12-15 Agustus 2024``, ``30 Agustus-2 September 2024``, or one day."""
-    first, last = _as_local_date(start), _as_local_date(end)
+    first, last = _as_local_date(start, None), _as_local_date(end, None)
     if first == last:
         return tanggal(first, hari=False)
     if (first.year, first.month) == (last.year, last.month):
@@ -64,11 +69,12 @@ def rentang_tanggal(start: date | str, end: date | str) -> str:
     return f"{tanggal(first, hari=False)}-{tanggal(last, hari=False)}"
 
 
-def jam(value: datetime | str) -> str:
-    """``2024-08-15T01:00:00Z`` -> ``09.00 WITA``."""
+def jam(value: datetime | str, zone: Zone) -> str:
+    """``2024-08-15T01:00:00Z`` -> ``09.00`` and the zone's abbreviation (``08.00`` one zone
+    west)."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = to_wita(moment)
-    return f"{local.hour:02d}.{local.minute:02d} WITA"
+    local = to_local(moment, zone)
+    return f"{local.hour:02d}.{local.minute:02d} {zone.abbreviation}"
 
 
 def persen(value: float | int | str) -> str:

@@ -25,8 +25,9 @@ from purna_shared.contracts.events import (
     ParticipantRegistered,
     SessionCompleted,
 )
+from purna_shared.reference import Zone
 
-from .schedule import ReminderRule
+from .schedule import ReminderRule, home_zone
 
 Context = dict[str, Any]
 
@@ -84,10 +85,11 @@ def plan_enrolled(event: ParticipantEnrolled, ctx: PlanningContext) -> list[Mess
             event.participant_id, "participant-enrolled", facts, session_id=event.session_id
         )
     ]
+    zone = ctx.zone_of(event.participant_id)
     if ctx.now is None:
-        reminder_at: datetime | None = ctx.reminder.reminder_time(event.start_date)
+        reminder_at: datetime | None = ctx.reminder.reminder_time(event.start_date, zone)
     else:
-        reminder_at = ctx.reminder.reminder_due(event.start_date, ctx.now)
+        reminder_at = ctx.reminder.reminder_due(event.start_date, ctx.now, zone)
     if reminder_at is not None:
         plans.append(
             MessagePlan(
@@ -185,6 +187,8 @@ class PlanningContext:
     reminder: ReminderRule
     #: the handling moment; ``None`` plans as if every reminder were still ahead (previews)
     now: datetime | None
+    #: each recipient's zone (reminders go at a local hour); default: the home office's
+    zone_of: Callable[[str], Zone] = field(default=lambda _participant_id: home_zone())
 
 
 Planner = Callable[[Any, PlanningContext], list[MessagePlan]]

@@ -16,11 +16,12 @@ from typing import Literal, cast
 
 from purna_shared.contracts.events.common import Channel
 from purna_shared.participant_copy import ParticipantCopy
+from purna_shared.reference import Zone, province_zone, seed_office
 
 __all__ = ["CHANNELS", "Channel", "Contact", "ContactField", "Gender"]
 
 Gender = Literal["L", "P"]
-ContactField = Literal["full_name", "gender", "phone", "email", "consent"]
+ContactField = Literal["full_name", "gender", "phone", "email", "consent", "province_code"]
 
 #: Every channel, in the order a participant's messages are planned
 CHANNELS: tuple[Channel, ...] = ("whatsapp", "sms", "email")
@@ -32,6 +33,8 @@ class Contact:
 
     participant_id: str
     office: str | None = None
+    #: province of the home address: the zone the participant reads their phone in
+    province_code: str | None = None
     full_name: str | None = None
     gender: Gender | None = None
     phone: str | None = None
@@ -62,6 +65,7 @@ class Contact:
         phone: str | None,
         email: str | None,
         channels: frozenset[Channel],
+        province_code: str | None = None,
     ) -> None:
         self.office = office
         self.registered = True
@@ -73,6 +77,7 @@ class Contact:
                 "phone": phone,
                 "email": email,
                 "consent": channels,
+                "province_code": province_code,
             },
         )
 
@@ -116,6 +121,16 @@ class Contact:
         }
 
     # -- reaching the participant ---------------------------------------------------------------
+
+    @property
+    def zone(self) -> Zone | None:
+        """The zone they live in (their address's province), else their office's; None when
+        neither is known (the caller then uses its configured home office's zone)."""
+        if self.province_code and (zone := province_zone(self.province_code)):
+            return zone
+        if self.office and (office := seed_office(self.office)):
+            return office.zone
+        return None
 
     @property
     def salutation(self) -> str:

@@ -12,6 +12,7 @@ from purna_shared.http.auth import Principal, Role, office_scope, require_read, 
 from purna_shared.http.pagination import offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
 from purna_shared.http.transaction import Transaction, transaction
+from purna_shared.reference import office_sender
 
 from .. import __version__
 from ..adapters import repository as repo
@@ -128,7 +129,10 @@ async def preview_template(
     settings = _settings(request)
     planned = [
         p
-        for p in plan(event, PlanningContext(settings.reminder_rule, now=None))
+        for p in plan(
+            event,
+            PlanningContext(settings.reminder_rule, now=None, zone_of=lambda _: settings.home_zone),
+        )
         if p.template == name
     ]
     if not planned:
@@ -142,6 +146,9 @@ async def preview_template(
         **planned[0].context,
         "nama": body.recipient.full_name,
         "sapaan": "Bapak" if body.recipient.gender == "L" else "Ibu",
+        # a preview reads as the home office's recipients would see it
+        "zona": settings.home_zone,
+        "bp3mi": office_sender(settings.home_office),
     }
     try:
         rendered = _renderer(request).render(name, body.channel, context)

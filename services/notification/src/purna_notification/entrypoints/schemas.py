@@ -24,7 +24,8 @@ class DeliveryOut(BaseModel):
     attempts: int = Field(description="Attempts made to hand it to the gateway or SMTP server")
     cause_event_id: str = Field(description="Envelope id of the event that caused it")
     scheduled_for: datetime = Field(
-        description="When it is (or was last) due, UTC; 07:00 WITA for SMS held by quiet hours"
+        description="When it is (or was last) due, UTC; 07:00 in the recipient's zone for an "
+        "SMS held by quiet hours"
     )
     sent_at: datetime | None = Field(description="When the gateway accepted it, UTC")
 

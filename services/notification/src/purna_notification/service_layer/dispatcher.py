@@ -24,7 +24,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from purna_shared.contracts.envelope import Envelope
 from purna_shared.contracts.events import NotificationFailed, NotificationSent
 from purna_shared.messaging.outbox import Outbox
+from purna_shared.reference import Zone, office_sender
 from purna_shared.unit_of_work import Cause
 
 from ..adapters import repository as repo
@@ -57,7 +58,7 @@ from ..domain.delivery import (
 )
 from ..domain.model import Channel, Contact
 from ..domain.retry import RetryPolicy
-from ..domain.schedule import PHONE_CHANNELS, QuietHours
+from ..domain.schedule import PHONE_CHANNELS, QuietHours, home_zone
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ log = logging.getLogger(__name__)
 class DispatchPolicy:
     retry: RetryPolicy
     quiet_hours: QuietHours
+    #: the zone of a delivery planned without one (before zones were recorded)
+    home_zone: Zone = field(default_factory=home_zone)
     concurrency: int = 16
     lease: timedelta = timedelta(seconds=120)
     poll_seconds: float = 1.0
@@ -197,9 +200,8 @@ class Dispatcher:
 
     # -- steps --------------------------------------------------------------------------------
 
-    def _usable_channels(self, now: datetime) -> list[Channel]:
-        quiet = self._policy.quiet_hours.contains(now)
-        return [c for c in self._channels if not (quiet and c in PHONE_CHANNELS)]
+    def _zone_of(self, row: Row[Any]) -> Zone:
+        return Zone(row.zone) if row.zone else self._policy.home_zone
 
     async def claim(self, limit: int) -> list[Claimed]:
         now = self._clock.now()
@@ -211,7 +213,10 @@ class Dispatcher:
                 lease=self._policy.lease,
                 limit=limit,
                 max_attempts=self._policy.retry.max_attempts,
-                channels=self._usable_channels(now),
+                channels=list(self._channels),
+                quiet=sorted(PHONE_CHANNELS),
+                quiet_zones=sorted(z.value for z in self._policy.quiet_hours.quiet_zones(now)),
+                home_zone=self._policy.home_zone.value,
             )
             if not rows:
                 return []
@@ -260,7 +265,13 @@ class Dispatcher:
             rendered = self._renderer.render(
                 row.template,
                 item.channel,
-                {**row.context, "nama": contact.full_name, "sapaan": contact.salutation},
+                {
+                    **row.context,
+                    "nama": contact.full_name,
+                    "sapaan": contact.salutation,
+                    "zona": self._zone_of(row),
+                    "bp3mi": office_sender(contact.office) if contact.office else "BP3MI",
+                },
             )
         except TemplateError as exc:
             await self._record(item, MarkFailed(f"template: {exc}"), None, None)
@@ -288,6 +299,7 @@ class Dispatcher:
             now=now,
             policy=self._policy.retry,
             quiet_hours=self._policy.quiet_hours,
+            zone=self._zone_of(row),
             jitter=self._jitter(),
         )
         await self._record(item, decision, result, started, segments=rendered.segments)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,11 +27,12 @@ from purna_shared.contracts.events import (
     SessionScheduled,
 )
 from purna_shared.messaging.consumer import Retry
+from purna_shared.reference import Zone
 
 from ..adapters import repository as repo
 from ..domain.messages import PlanningContext, plan
 from ..domain.model import Contact, ContactField
-from ..domain.schedule import QuietHours, ReminderRule
+from ..domain.schedule import QuietHours, ReminderRule, home_zone
 from .unit_of_work import NotificationUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,12 @@ class MessagePolicy:
 
     quiet_hours: QuietHours
     reminder: ReminderRule
+    #: the zone of a recipient whose province and office are unknown
+    home_zone: Zone = field(default_factory=home_zone)
+
+    def zone(self, contact: Contact | None) -> Zone:
+        """The recipient's zone: their address's, else their office's, else the home one."""
+        return (contact.zone if contact else None) or self.home_zone
 
 
 # -- the contact read model ---------------------------------------------------------------------
@@ -64,6 +71,7 @@ async def record_registration(
         phone=event.phone,
         email=event.email,
         channels=frozenset(event.consent.channels),
+        province_code=event.address.province_code,
     )
     await repo.save_contact(session, contact, uow.now)
     await schedule_messages(uow, event, policy)
@@ -87,7 +95,9 @@ async def record_update(
         elif name == "consent" and event.consent is not None:
             granted = event.consent.granted
             changes["consent"] = frozenset(event.consent.channels) if granted else frozenset()
-        # address and marital status do not change how we reach someone
+        elif name == "address" and event.address is not None:
+            changes["province_code"] = event.address.province_code  # their zone may change
+        # marital status does not change how or when we reach someone
     contact.update(version=event.version, changes=changes)
     await repo.save_contact(session, contact, uow.now)
     # A channel whose consent was taken back is refused by the dispatcher before sending.
@@ -125,7 +135,10 @@ async def record_session(
         return
     if previous is None or previous == dates:
         return
-    for row in await repo.scheduled_of_session(session, event.session_id):
+    rows = await repo.scheduled_of_session(session, event.session_id)
+    contacts = await repo.get_contacts(session, {row.participant_id for row in rows})
+    for row in rows:
+        zone = policy.zone(contacts.get(row.participant_id))
         context = {
             **row.context,
             "mulai": dates.start_date.isoformat(),
@@ -135,8 +148,8 @@ async def record_session(
             context["tempat"] = dates.venue
         scheduled_for: datetime | None = None
         if row.template == "session-reminder":
-            due = max(policy.reminder.reminder_time(dates.start_date), now)
-            scheduled_for = policy.quiet_hours.next_allowed(row.channel, due)
+            due = max(policy.reminder.reminder_time(dates.start_date, zone), now)
+            scheduled_for = policy.quiet_hours.next_allowed(row.channel, due, zone)
         await repo.reschedule(
             session, row.id, context=context, scheduled_for=scheduled_for, now=now
         )
@@ -212,24 +225,30 @@ async def schedule_messages(
     wait (:class:`Retry`): it is redelivered, and its deliveries are then written once."""
     session = uow.session
     now = uow.now
-    plans = plan(event, PlanningContext(policy.reminder, now))
-    if not plans:
+    # Planning is pure: a first pass says whom the event concerns; once their contacts (and so
+    # their zones) are known, the second places each reminder at the recipient's local hour.
+    recipients = {p.participant_id for p in plan(event, PlanningContext(policy.reminder, now))}
+    if not recipients:
         return 0
-    contacts = await repo.get_contacts(session, {p.participant_id for p in plans})
-    unknown = {p.participant_id for p in plans} - contacts.keys()
+    contacts = await repo.get_contacts(session, recipients)
+    unknown = recipients - contacts.keys()
     if unknown:
         raise Retry(f"{len(unknown)} participant(s) not registered yet")
+    zones = {pid: policy.zone(contact) for pid, contact in contacts.items()}
+    plans = plan(event, PlanningContext(policy.reminder, now, zone_of=zones.__getitem__))
     rows: list[dict[str, Any]] = []
     due_now = False
     for message in plans:
+        zone = zones[message.participant_id]
         for channel in contacts[message.participant_id].channels_to_message():
-            at = policy.quiet_hours.next_allowed(channel, max(message.not_before or now, now))
+            at = policy.quiet_hours.next_allowed(channel, max(message.not_before or now, now), zone)
             due_now = due_now or at <= now
             rows.append(
                 {
                     "id": new_event_id(),
                     "participant_id": message.participant_id,
                     "channel": channel,
+                    "zone": zone.value,
                     "template": message.template,
                     "cause_event_id": uow.cause.causation_id,
                     "cause_event_type": event.event_type(),

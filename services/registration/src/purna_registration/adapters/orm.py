@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -27,6 +28,8 @@ from sqlalchemy import (
 )
 
 from purna_shared.db import new_metadata
+
+JSON_TYPE = JSON()
 
 MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 
@@ -107,6 +110,28 @@ import_row_errors = Table(
     Column("participant_id", String(36), nullable=True, comment="the existing participant"),
 )
 Index("ix_import_row_errors_job_row", import_row_errors.c.job_id, import_row_errors.c.row)
+
+field_submissions = Table(
+    "field_submissions",
+    metadata,
+    Column("source", String(8), primary_key=True, comment="kobo or odk"),
+    Column("form_id", String(64), primary_key=True),
+    Column("submission_id", String(200), primary_key=True, comment="the form's instanceID"),
+    Column("office", String(16), nullable=False),
+    Column("enumerator", String(120), nullable=True, comment="who collected it in the field"),
+    Column("status", String(16), nullable=False, comment="registered, duplicate or rejected"),
+    Column("participant_id", String(36), nullable=True),
+    Column("errors", JSON_TYPE, nullable=False, comment="[{field, message}]; never a NIK"),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    comment="each field submission taken once, by its instanceID; the failed ones are the "
+    "report an operator fixes and resubmits",
+)
+Index(
+    "ix_field_submissions_report",
+    field_submissions.c.office,
+    field_submissions.c.form_id,
+    field_submissions.c.status,
+)
 
 participants = Table(
     "participants",

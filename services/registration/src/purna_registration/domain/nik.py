@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from .regions import PROVINCE_CODES
+from .regions import nik_region_error
 
 NIK_LENGTH = 16
 #: women's NIKs carry the birth day plus 40 (41-71)
@@ -85,10 +85,8 @@ def parse_nik(raw: str) -> Nik:
         raise NikError("must contain digits only")
     if len(value) != NIK_LENGTH:
         raise NikError(f"must be exactly {NIK_LENGTH} digits, got {len(value)}")
-    if value[:2] not in PROVINCE_CODES:
-        raise NikError("province code (digits 1-2) is not an Indonesian province")
-    if value[2:4] == "00":
-        raise NikError("regency code (digits 3-4) must not be 00")
+    if why := nik_region_error(value[:4]):
+        raise NikError(why)
     if value[4:6] == "00":
         raise NikError("district code (digits 5-6) must not be 00")
     day, month, yy = int(value[6:8]), int(value[8:10]), int(value[10:12])

@@ -49,7 +49,7 @@ from ..service_layer.participants import (
 )
 from ..service_layer.unit_of_work import RegistrationUnitOfWork
 from ..settings import RegistrationSettings
-from . import schemas
+from . import intake, schemas
 
 VERSION = importlib.metadata.version("purna-registration")  # as the other services
 
@@ -699,7 +699,13 @@ def create_app(
             "participant's office may reveal one with a stated purpose, and every such read "
             "is audited."
         ),
-        routers=[participants_router, campaigns_router, imports_router, audit_router],
+        routers=[
+            participants_router,
+            campaigns_router,
+            imports_router,
+            intake.router,
+            audit_router,
+        ],
         unit_of_work=build_unit_of_work(clock),
     )
     app.state.nik_vault = NikVault(settings.nik_secret)

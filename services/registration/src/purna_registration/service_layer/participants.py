@@ -18,6 +18,7 @@ from ..domain.nik import NikError, parse_nik
 from ..domain.participant import (
     Participant,
     ParticipantChanges,
+    Registration,
     RegistrationForm,
     validate_registration,
 )
@@ -95,8 +96,16 @@ async def register(
 ) -> Participant:
     """Register a person once. Raises :class:`ValidationFailed` (every broken rule) or
     :class:`AlreadyRegistered` (with the existing participant's id)."""
-    session = uow.session
     registration = validate_registration(form, today=uow.today)
+    return await register_validated(uow, registration, actor, vault=vault)
+
+
+async def register_validated(
+    uow: RegistrationUnitOfWork, registration: Registration, actor: Actor, *, vault: NikVault
+) -> Participant:
+    """Register an already validated registration (an API body, a field submission): the
+    campaign check, the NIK de-duplication, the event and the audit row."""
+    session = uow.session
     await check_campaign(session, registration.campaign_id, registration.office, actor)
     participant = Participant.register(registration, participant_id=new_id(), now=uow.now)
     digest = vault.digest(registration.nik.value)

@@ -80,5 +80,5 @@ def render_certificate(text: CertificateText) -> bytes:
     pdf.set_xy(right, pdf.get_y())
     pdf.multi_cell(95, 6, _printable(text.signed_at), align="C")
     pdf.set_x(right)
-    pdf.multi_cell(95, 6, _printable(f"Kepala {text.issuer}"), align="C")
+    pdf.multi_cell(95, 6, _printable(text.signatory), align="C")
     return bytes(pdf.output())

@@ -52,8 +52,10 @@ training_sessions = Table(
     Column("district", String(_PLACE), nullable=False, comment="kecamatan"),
     Column("regency_code", String(4), nullable=False, comment="kabupaten/kota code, e.g. 5202"),
     Column("venue", String(_PLACE), nullable=False),
-    Column("start_date", Date, nullable=False, comment="first day (WITA)"),
-    Column("end_date", Date, nullable=False, comment="last day (WITA)"),
+    Column(
+        "start_date", Date, nullable=False, comment="first day (date where the session is held)"
+    ),
+    Column("end_date", Date, nullable=False, comment="last day (date where the session is held)"),
     Column("capacity", Integer, nullable=False),
     Column("trainer", String(200), nullable=False, comment="token subject of the lead trainer"),
     Column("status", String(16), nullable=False),

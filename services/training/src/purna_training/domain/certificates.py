@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from purna_shared import reference
+
 from .programmes import PROGRAMME_CODE
 
 _MONTHS = (
@@ -22,25 +24,6 @@ _MONTHS = (
     "November",
     "Desember",
 )
-
-#: BPS/Kemendagri regency codes of NTB (province 52), as a certificate names them
-NTB_REGENCIES = {
-    "5201": "Kabupaten Lombok Barat",
-    "5202": "Kabupaten Lombok Tengah",
-    "5203": "Kabupaten Lombok Timur",
-    "5204": "Kabupaten Sumbawa",
-    "5205": "Kabupaten Dompu",
-    "5206": "Kabupaten Bima",
-    "5207": "Kabupaten Sumbawa Barat",
-    "5208": "Kabupaten Lombok Utara",
-    "5271": "Kota Mataram",
-    "5272": "Kota Bima",
-}
-
-#: BP3MI offices by code: full name, and the city where their certificates are signed
-OFFICES = {
-    "NTB": ("BP3MI Nusa Tenggara Barat", "Mataram"),
-}
 
 
 def certificate_number(office: str, year: int, programme_code: str, sequence: int) -> str:
@@ -78,15 +61,19 @@ def persen(rate: Decimal) -> str:
 
 
 def regency_name(regency_code: str) -> str:
-    return NTB_REGENCIES.get(regency_code, f"Kabupaten/Kota {regency_code}")
+    """``Kabupaten Lombok Tengah``, ``Kota Surabaya``: the Kemendagri name of any regency."""
+    found = reference.regency_of_nik_code(regency_code)
+    return found.name if found else f"Kabupaten/Kota {regency_code}"
 
 
-def office_name(office: str) -> str:
-    return OFFICES.get(office, (f"BP3MI {office}", ""))[0]
-
-
-def office_city(office: str) -> str | None:
-    return OFFICES.get(office, ("", ""))[1] or None
+def issuing_office(office: str) -> reference.Office:
+    """The BP3MI issuing a certificate: its seeded data, or a bare office for an unknown code
+    (its name is still printed; no city, so the signing line is the date alone)."""
+    found = reference.seed_office(office)
+    if found is not None:
+        return found
+    name = f"BP3MI {office}"
+    return reference.Office(office, name, "", "", (), f"Kepala {name}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +88,8 @@ class CertificateText:
     attendance: str
     issuer: str
     signed_at: str
+    #: how the head of the issuing office signs: ``Kepala BP3MI Jawa Timur``
+    signatory: str
 
 
 def certificate_text(
@@ -116,7 +105,8 @@ def certificate_text(
     attendance_rate: Decimal,
     office: str,
 ) -> CertificateText:
-    city = office_city(office)
+    issuer = issuing_office(office)
+    city = issuer.city
     signed = tanggal(last_day)
     return CertificateText(
         number=number,
@@ -125,6 +115,7 @@ def certificate_text(
         place=f"Desa {village}, Kecamatan {district}, {regency_name(regency_code)}",
         dates=rentang_tanggal(first_day, last_day),
         attendance=persen(attendance_rate),
-        issuer=office_name(office),
+        issuer=issuer.name,
         signed_at=f"{city}, {signed}" if city else signed,
+        signatory=issuer.head_title,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from purna_shared.reference import Zone
+
 
 class TrainingRuleError(Exception):
     """A request breaks a training rule; ``str(error)`` explains it to a person."""
@@ -93,12 +95,17 @@ class NotASessionDayError(TrainingRuleError):
         self.last_day = last_day
 
 
-class DayNotYetComeError(TrainingRuleError):
-    """Attendance for a session day that is still in the future (WITA)."""
+def _today(today: date, zone: Zone | None) -> str:
+    where = zone.abbreviation if zone else "where the session is held"
+    return f"{today.isoformat()} {where}"
 
-    def __init__(self, day: date, today: date) -> None:
+
+class DayNotYetComeError(TrainingRuleError):
+    """Attendance for a session day that is still in the future (in the session's zone)."""
+
+    def __init__(self, day: date, today: date, zone: Zone | None = None) -> None:
         super().__init__(
-            f"{day.isoformat()} has not come yet (today is {today.isoformat()} WITA): "
+            f"{day.isoformat()} has not come yet (today is {_today(today, zone)}): "
             "attendance is recorded on or after the day"
         )
         self.day = day
@@ -106,12 +113,12 @@ class DayNotYetComeError(TrainingRuleError):
 
 
 class SessionNotOverError(TrainingRuleError):
-    """Completion asked for before the session's last day (WITA)."""
+    """Completion asked for before the session's last day (in the session's zone)."""
 
-    def __init__(self, last_day: date, today: date) -> None:
+    def __init__(self, last_day: date, today: date, zone: Zone | None = None) -> None:
         super().__init__(
             f"the session runs until {last_day.isoformat()}; it can be completed from its last "
-            f"day on (today is {today.isoformat()} WITA)"
+            f"day on (today is {_today(today, zone)})"
         )
         self.last_day = last_day
         self.today = today

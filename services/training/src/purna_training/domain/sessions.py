@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from purna_shared.reference import Zone, office_zone, regency_zone
+
 from .errors import (
     InvalidScheduleError,
     InvalidTransitionError,
@@ -52,8 +54,9 @@ def ensure_open(status: SessionStatus, action: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class SessionDays:
-    """The calendar days a session runs, first to last inclusive (WITA dates). Every calendar
-    day in between is a session day: village trainings run on consecutive days."""
+    """The calendar days a session runs, first to last inclusive, as dates in the session's own
+    zone (see :func:`session_zone`). Every calendar day in between is a session day: village
+    trainings run on consecutive days."""
 
     first: date
     last: date
@@ -90,11 +93,11 @@ def check_capacity(capacity: int) -> int:
     return capacity
 
 
-def ensure_can_complete(days: SessionDays, today: date) -> None:
-    """A session may be completed from its last day on (WITA): trainers close it at the end of
-    the last day, once its attendance is in."""
+def ensure_can_complete(days: SessionDays, today: date, zone: Zone | None = None) -> None:
+    """A session may be completed from its last day on (``today`` in the session's zone):
+    trainers close it at the end of the last day, once its attendance is in."""
     if today < days.last:
-        raise SessionNotOverError(days.last, today)
+        raise SessionNotOverError(days.last, today, zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +123,21 @@ class TrainingSession:
     completed_by: str | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+
+    @property
+    def zone(self) -> Zone:
+        return session_zone(self.regency_code, self.office)
+
+
+def session_zone(regency_code: str, office: str) -> Zone:
+    """The zone whose calendar a session keeps: that of the regency where it is held (a Jawa
+    Timur village keeps western Indonesian time whatever the server's zone), else its office's."""
+    return regency_zone(regency_code) or office_zone(office)
+
+
+def session_day_at(days: SessionDays, zone: Zone, moment: datetime) -> date | None:
+    """The session day ``moment`` (aware) falls on in the session's zone, or None when it is
+    on no session day (23:30 local time on the last day is still that day; 00:30 the next
+    morning is not)."""
+    day = zone.local_date(moment)
+    return day if day in days else None

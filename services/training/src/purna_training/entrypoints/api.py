@@ -348,7 +348,9 @@ async def cancel_enrolment(
 )
 async def record_attendance(
     session_id: SessionId,
-    date: Annotated[dt.date, Path(description="Session day (YYYY-MM-DD, WITA)")],
+    date: Annotated[
+        dt.date, Path(description="Session day (YYYY-MM-DD, a date where the session is held)")
+    ],
     body: AttendanceIn,
     principal: Teacher,
     tx: Tx,
@@ -439,9 +441,9 @@ async def record_assessment(
     tags=["completion"],
     response_model=CompletionOut,
     summary="Complete the session: outcomes, certificate numbers, one SessionCompleted",
-    description="Allowed from the session's last day on (WITA), once every session day has "
-    "its attendance. Completing a completed session returns the stored result and emits "
-    "nothing.",
+    description="Allowed from the session's last day on (where it is held), once every "
+    "session day has its attendance. Completing a completed session returns the stored "
+    "result and emits nothing.",
     responses=problem_responses(404, 409),
 )
 async def complete_session(

@@ -137,9 +137,11 @@ class ScheduleSessionIn(Request):
     district: Place = Field(description="District (kecamatan), e.g. Jonggat")
     regency_code: RegencyCode = Field(description="Regency (kabupaten/kota) code, e.g. 5202")
     venue: Place = Field(description="Venue, e.g. Balai Desa Bonjeruk")
-    start_date: dt.date = Field(description="First day (WITA)")
+    start_date: dt.date = Field(description="First day (a date where the session is held)")
     end_date: dt.date | None = Field(
-        None, description="Last day (WITA); default: the programme's default length"
+        None,
+        description="Last day (a date where the session is held); "
+        "default: the programme's default length",
     )
     capacity: int | None = Field(
         None, ge=1, le=MAX_CAPACITY, description="Seats; default: the programme's (20)"

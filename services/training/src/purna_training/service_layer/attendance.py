@@ -42,7 +42,9 @@ async def record_attendance(
         if on_record is None or on_record != set(present):
             ensure_open(session.status, "taking attendance")
         return _sheet(session, day, enrolled, frozenset(present))
-    attending = check_attendance(session.days, day, uow.today, present, set(enrolled))
+    attending = check_attendance(
+        session.days, day, session.zone.local_date(uow.now), present, set(enrolled), session.zone
+    )
     await uow.repo.replace_attendance(
         session.id, day, attending, recorded_by=recorded_by, recorded_at=uow.now
     )

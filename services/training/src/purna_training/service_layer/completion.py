@@ -42,7 +42,7 @@ async def complete_session(
     if session.status is SessionStatus.COMPLETED:
         return Completion(session, await uow.repo.outcomes(session.id), newly_completed=False)
     ensure_open(session.status, "completion")
-    ensure_can_complete(session.days, uow.today)
+    ensure_can_complete(session.days, session.zone.local_date(uow.now), session.zone)
 
     seated, _ = await uow.repo.enrollments(session.id, [EnrollmentStatus.ENROLLED])
     outcomes = decide_outcomes(

@@ -60,8 +60,8 @@ class SessionScheduled(IntegrationEvent):
     district: PlaceName = Field(description="District (kecamatan) of the village")
     regency_code: RegencyCode = Field(description="Regency code of the village, e.g. 5202")
     venue: PlaceName = Field(description="Venue, e.g. Balai Desa Bonjeruk")
-    start_date: date = Field(description="First day of the session (local date, WITA)")
-    end_date: date = Field(description="Last day of the session (local date, WITA)")
+    start_date: date = Field(description="First day of the session (date where it is held)")
+    end_date: date = Field(description="Last day of the session (date where it is held)")
     capacity: int = Field(ge=1, description="Seats; enrolments beyond it are waitlisted")
     trainer: str = Personal("Name of the lead trainer", min_length=1, max_length=200)
     scheduled_at: Timestamp = Field(description="When the session was scheduled (UTC)")
@@ -114,8 +114,8 @@ class ParticipantEnrolled(IntegrationEvent):
     programme_name: str = Field(
         min_length=1, max_length=200, description="Programme name, as shown to participants"
     )
-    start_date: date = Field(description="First day of the session (local date, WITA)")
-    end_date: date = Field(description="Last day of the session (local date, WITA)")
+    start_date: date = Field(description="First day of the session (date where it is held)")
+    end_date: date = Field(description="Last day of the session (date where it is held)")
     village: PlaceName = Field(description="Village (desa) where the session is held")
     venue: PlaceName = Field(description="Venue of the session")
     enrolled_at: Timestamp = Field(description="When the enrolment (or promotion) happened (UTC)")
@@ -237,8 +237,8 @@ class SessionCompleted(IntegrationEvent):
     village: PlaceName = Field(description="Village (desa) where the session was held")
     district: PlaceName = Field(description="District (kecamatan) of the village")
     regency_code: RegencyCode = Field(description="Regency code of the village, e.g. 5202")
-    start_date: date = Field(description="First day of the session (local date, WITA)")
-    end_date: date = Field(description="Last day of the session (local date, WITA)")
+    start_date: date = Field(description="First day of the session (date where it is held)")
+    end_date: date = Field(description="Last day of the session (date where it is held)")
     completed_at: Timestamp = Field(description="When the trainer closed the session (UTC)")
     outcomes: tuple[ParticipantOutcome, ...] = Field(
         description="One outcome per participant enrolled at the end (waitlisted ones excluded)"
