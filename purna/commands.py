@@ -63,9 +63,12 @@ def demo(
     8001-8004)."""
     from .demo import run_demo
     from .local import read_state
+    from .services import CONSOLE
 
     state = read_state()
     run_demo(seed=seed, ports=state.api_ports if state else None)
+    port = (state.api_ports if state else {}).get(CONSOLE.name, CONSOLE.port)
+    print(f"The same figures on Konsol Purna: http://127.0.0.1:{port}/dasbor (sign in as admin)")
 
 
 def redis_url(

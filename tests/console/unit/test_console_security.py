@@ -209,3 +209,15 @@ def test_an_unexpected_error_is_a_page_with_the_request_id(
     assert answer.status_code == 500
     assert "Terjadi kesalahan" in answer.text and "ID permintaan" in answer.text
     assert answer.headers["cache-control"] == "no-store"
+
+
+def test_every_label_table_a_template_names_exists() -> None:
+    from purna_console.domain import labels
+
+    names: set[str] = set()
+    for name in templates.env.list_templates():
+        source = templates.env.loader.get_source(templates.env, name)[0]  # type: ignore[union-attr]
+        names |= set(re.findall(r"\bL\.([A-Z_]+)", source))
+    assert names, "the templates name no label table"
+    missing = sorted(n for n in names if not isinstance(getattr(labels, n, None), dict))
+    assert not missing, missing

@@ -37,7 +37,7 @@ RELATION = {
     "saudara_kandung": "Saudara kandung",
     "lainnya": "Lainnya",
 }
-NIK_IMPORT_STATUS = {
+IMPORT_STATUS = {
     "pending": "Menunggu",
     "running": "Berjalan",
     "completed": "Selesai",
