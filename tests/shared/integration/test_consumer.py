@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.contracts.catalog import dead_letter_stream
 from purna_shared.contracts.envelope import Envelope
@@ -21,6 +20,7 @@ from purna_shared.messaging.consumer import Delivery
 from purna_shared.messaging.dead_letter import DeadLetters
 from purna_shared.testing.probe import ProbeEvent, install_probe_handler, probe_effects
 from purna_shared.testing.waiting import Condition, run_until
+from purna_shared.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -160,10 +160,10 @@ async def test_redrive_after_the_fault_is_fixed(probe_world) -> None:
     consumer.group = "credit"  # the group the catalog says consumes SessionCompleted
 
     @consumer.handles(SessionCompleted)
-    async def record(session: AsyncSession, delivery: Delivery[SessionCompleted]) -> None:
+    async def record(uow: UnitOfWork, delivery: Delivery[SessionCompleted]) -> None:
         if not healed:
             raise RuntimeError("credit rules asked to fail")
-        await session.execute(
+        await uow.session.execute(
             probe_effects.insert().values(
                 event_id=delivery.envelope.id,
                 n=9,
