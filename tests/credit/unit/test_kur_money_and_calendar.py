@@ -1,5 +1,5 @@
 """Rupiah as people read them, negative amounts included, and the WITA calendar date of a
-moment (validity and due dates are WITA dates)."""
+moment (credit's validity and due dates are WITA dates; the rule lives in purna_shared.clock)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from purna_credit.domain.calendar import WITA, local_date
 from purna_credit.domain.money import format_rupiah
+from purna_shared.clock import WITA, local_date
 
 pytestmark = pytest.mark.unit
 
