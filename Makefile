@@ -4,7 +4,7 @@ VENV   := .venv
 UV     := $(VENV)/bin/uv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test test-unit lint format bench migrate schemas acl clean mutate browser screenshots
+.PHONY: install run test test-unit lint format bench migrate schemas acl dist clean mutate browser screenshots
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,9 @@ screenshots: install browser  ## regenerate docs/console/*.png (the console's ma
 
 schemas: install  ## regenerate the committed JSON Schemas and AsyncAPI document
 	$(BIN)/purna schemas export
+
+dist: install  ## the wheel of the event contracts for outside teams: dist/purna_shared-<version>-py3-none-any.whl
+	$(UV) build --package purna-shared --wheel --out-dir dist
 
 bench: install  ## benchmarks (not tests): figures as ratios against a baseline in the same run
 	$(BIN)/python bench/transport.py

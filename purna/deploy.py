@@ -73,7 +73,9 @@ SUBSCRIBER_TEMPLATE_USER = "subscriber"
 
 ACL_TEMPLATE_PATH = Path("base/redis/users.acl")
 ACL_COMPOSE_PATH = Path("compose/redis/users.acl")
+INIT_DATABASES_PATH = Path("compose/postgres/init-databases.sql")
 SCALED_OBJECTS_PATH = Path("components/autoscaling/scaledobjects.yaml")
+DEV_DATA_PATH = Path("overlays/dev/redis-postgres.yaml")
 
 _PLACEHOLDER = re.compile(r"\$\{(REDIS_PASSWORD_[A-Z0-9_]+)\}")
 _USER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
@@ -200,6 +202,156 @@ def compose_acl() -> str:
     return render_acl(acl_template(), {password_variable(u): dev_password(u) for u in users})
 
 
+def init_databases_sql() -> str:
+    """The development PostgreSQL's databases: one per service, owned by its own role."""
+    head = (
+        "-- One database per service, each owned by the service's own role, so that no service "
+        "can\n-- read another's tables (development passwords: docker-compose only).\n"
+        "-- Runs once, when the PostgreSQL volume is first initialised.\n"
+    )
+    blocks = [
+        f"CREATE ROLE {s} LOGIN PASSWORD '{dev_password(s)}';\n"
+        f"CREATE DATABASE {s} OWNER {s};\n"
+        f"REVOKE CONNECT, TEMPORARY ON DATABASE {s} FROM PUBLIC;\n"
+        for s in SERVICES
+    ]
+    return head + "\n" + "\n".join(blocks)
+
+
+def _data_service(name: str, image: str, port: int, uid: int, pod: dict[str, Any]) -> list[Any]:
+    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "purna-dev-data"}
+    container = pod["containers"][0]
+    container.update(
+        name=name,
+        image=image,
+        ports=[{"name": name, "containerPort": port, "protocol": "TCP"}],
+        resources={
+            "requests": {"cpu": "50m", "memory": "128Mi"},
+            "limits": {"cpu": "500m", "memory": "512Mi"},
+        },
+        securityContext={
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+        },
+    )
+    container["volumeMounts"] = [
+        *container.get("volumeMounts", []),
+        {"name": "data", "mountPath": "/data" if name == "redis" else "/var/lib/postgresql/data"},
+        {"name": "tmp", "mountPath": "/tmp"},
+        *([{"name": "run", "mountPath": "/var/run/postgresql"}] if name == "postgres" else []),
+    ]
+    pod["volumes"] = [
+        *pod.get("volumes", []),
+        {"name": "tmp", "emptyDir": {}},
+        *([{"name": "run", "emptyDir": {}}] if name == "postgres" else []),
+    ]
+    pod["securityContext"] = {
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "runAsGroup": uid,
+        "fsGroup": uid,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    pod["automountServiceAccountToken"] = False
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {
+                "selector": {"app.kubernetes.io/name": name},
+                "ports": [{"name": name, "port": port, "targetPort": name, "protocol": "TCP"}],
+            },
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {
+                "serviceName": name,
+                "replicas": 1,
+                "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                "template": {"metadata": {"labels": labels}, "spec": pod},
+                "volumeClaimTemplates": [
+                    {
+                        "metadata": {"name": "data"},
+                        "spec": {
+                            "accessModes": ["ReadWriteOnce"],
+                            "resources": {"requests": {"storage": "1Gi"}},
+                        },
+                    }
+                ],
+            },
+        },
+    ]
+
+
+def dev_data_yaml() -> str:
+    """Redis (with the development ACL users) and PostgreSQL (one database per service) for the
+    dev overlay, as docker-compose runs them: a development cluster needs nothing else."""
+    import yaml
+
+    acl = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "redis-users", "labels": {"app.kubernetes.io/name": "redis"}},
+        "data": {"users.acl": compose_acl()},
+    }
+    init = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "postgres-init", "labels": {"app.kubernetes.io/name": "postgres"}},
+        "data": {"init-databases.sql": init_databases_sql()},
+    }
+    redis = _data_service(
+        "redis",
+        "redis:7.4-alpine",
+        6379,
+        999,
+        {
+            "containers": [
+                {
+                    "command": ["redis-server"],
+                    "args": [
+                        *("--appendonly", "yes", "--appendfsync", "everysec", "--dir", "/data"),
+                        *("--aclfile", "/etc/redis/users.acl"),
+                    ],
+                    "volumeMounts": [{"name": "users", "mountPath": "/etc/redis"}],
+                }
+            ],
+            "volumes": [{"name": "users", "configMap": {"name": "redis-users"}}],
+        },
+    )
+    postgres = _data_service(
+        "postgres",
+        "postgres:16-alpine",
+        5432,
+        70,  # the alpine image's postgres user
+        {
+            "containers": [
+                {
+                    "env": [
+                        {"name": "POSTGRES_USER", "value": "postgres"},
+                        {"name": "POSTGRES_PASSWORD", "value": "postgres-dev-password"},
+                        {"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"},
+                    ],
+                    "volumeMounts": [{"name": "init", "mountPath": "/docker-entrypoint-initdb.d"}],
+                }
+            ],
+            "volumes": [{"name": "init", "configMap": {"name": "postgres-init"}}],
+        },
+    )
+    header = (
+        "# Generated by `purna deploy generate`: do not edit by hand. DEVELOPMENT ONLY.\n"
+        "# Redis 7 with the ACL users of deploy/compose/redis/users.acl and PostgreSQL 16 with\n"
+        "# deploy/compose/postgres/init-databases.sql, as docker-compose runs them.\n"
+    )
+    objects = [acl, *redis, init, *postgres]
+    return header + yaml.safe_dump_all(objects, sort_keys=False, explicit_start=True)
+
+
 # -- KEDA ---------------------------------------------------------------------------------------
 
 
@@ -287,7 +439,9 @@ def generated_files() -> dict[Path, str]:
     return {
         ACL_TEMPLATE_PATH: acl_template(),
         ACL_COMPOSE_PATH: compose_acl(),
+        INIT_DATABASES_PATH: init_databases_sql(),
         SCALED_OBJECTS_PATH: scaled_objects_yaml(),
+        DEV_DATA_PATH: dev_data_yaml(),
     }
 
 

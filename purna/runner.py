@@ -1,9 +1,11 @@
 """``purna run``: the whole system on one machine, without Docker.
 
 Uses ``REDIS_URL`` and the services' database URLs when set; otherwise starts an embedded Redis
-(data under ``./var/redis``) and each service uses its SQLite file under ``./var/``. Then it
+(data under ``./var/redis``) with the production ACL users, each service connecting as its own
+user and ``default`` disabled, and each service uses its SQLite file under ``./var/``. Then it
 migrates every database, starts every service's api and worker as child processes (logs under
-``./var/log/``), restarts any that dies, and stops them all on Ctrl-C.
+``./var/log/``), restarts any that dies, and stops them all on Ctrl-C. While it serves,
+``./var/purna.json`` tells the other ``purna`` commands where it runs (see ``purna.local``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from rich.console import Console
 from purna_shared.db import migrate
 
 from .embedded_redis import EmbeddedRedis
+from .local import ADMIN_USER, SUBSCRIBER_USER, LocalState, local_acl, local_passwords, remove_state
 from .services import CONSOLE, SERVICES, Service
 
-console = Console()
+console = Console(soft_wrap=True)  # a long path or URL stays on its line (copyable)
 
 
 @dataclass
@@ -81,22 +84,50 @@ class System:
     ) -> None:
         self.data_dir = data_dir
         self.env = dict(os.environ) if env is None else env
-        # The console is started only when it has a port (tests that don't need it leave it out).
-        self.ports = ports or {service.name: service.port for service in (*SERVICES, CONSOLE)}
+        # The console is started only when it has a port (tests that don't need it leave it
+        # out); `<SERVICE>_HTTP_PORT` moves one off its usual port (e.g. beside another run).
+        self.ports = ports or {
+            s.name: int(self.env.get(f"{s.env_prefix}HTTP_PORT") or s.port)
+            for s in (*SERVICES, CONSOLE)
+        }
         self.redis: EmbeddedRedis | None = None
+        #: user -> Redis URL: every service's own user, admin and subscriber (embedded Redis)
+        self.redis_urls: dict[str, str] = {}
         self.children: list[Child] = []
 
     def start_redis(self) -> str:
         if url := self.env.get("REDIS_URL"):
-            console.print(f"[bold]Redis[/]: {url} (REDIS_URL)")
+            shown = url.split("@")[-1]
+            console.print(f"[bold]Redis[/]: {shown} (REDIS_URL)")
+            self.redis_urls = {ADMIN_USER: url}
             return url
-        self.redis = EmbeddedRedis(self.data_dir / "redis")
+        redis_dir = self.data_dir / "redis"
+        users = (ADMIN_USER, SUBSCRIBER_USER, *(s.name for s in SERVICES))
+        passwords = local_passwords(redis_dir, users)
+        acl_file = redis_dir / "users.acl"
+        redis_dir.mkdir(parents=True, exist_ok=True)
+        acl_file.write_text(local_acl(passwords), encoding="utf-8")
+        acl_file.chmod(0o600)
+        self.redis = EmbeddedRedis(
+            redis_dir, acl_file=acl_file, username=ADMIN_USER, password=passwords[ADMIN_USER]
+        )
         url = self.redis.start()
-        self.env["REDIS_URL"] = url
+        self.redis_urls = {user: self.redis.url_for(user, passwords[user]) for user in users}
         console.print(
-            f"[bold]Redis[/]: embedded redis-server at {url}, data in {self.redis.data_dir}"
+            f"[bold]Redis[/]: embedded Valkey at 127.0.0.1:{self.redis.port} with ACL users "
+            f"({acl_file}; `default` disabled), data in {self.redis.data_dir}"
         )
         return url
+
+    def write_state(self) -> Path:
+        """Tell the other `purna` commands where this system runs (removed by stop())."""
+        return LocalState(
+            pid=os.getpid(),
+            data_dir=str(self.data_dir.resolve()),
+            redis_urls=self.redis_urls,
+            api_ports=dict(self.ports),
+            embedded_redis=self.redis is not None,
+        ).write()
 
     def migrate(self) -> None:
         self.env.setdefault("DATA_DIR", str(self.data_dir.resolve()))
@@ -116,6 +147,8 @@ class System:
         logs = self.data_dir / "log"
         for service in SERVICES:
             env = self.env | {f"{service.env_prefix}HTTP_PORT": str(self.ports[service.name])}
+            if self.redis is not None:  # each service as its own ACL user, knowing no other's
+                env["REDIS_URL"] = self.redis_urls[service.name]
             for kind, module in (("api", service.api_module), ("worker", service.worker_module)):
                 child = Child(
                     f"{service.name}-{kind}",
@@ -187,6 +220,7 @@ class System:
                     on_restart(child)
 
     def stop(self) -> None:
+        remove_state(self.data_dir)
         for child in self.children:
             child.stop()
         for child in self.children:

@@ -13,7 +13,7 @@ import os
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "unit", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "unit", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
     "mutation",

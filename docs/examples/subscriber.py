@@ -1,13 +1,16 @@
 """A ministry team's own subscriber to Purna's events, depending only on ``purna-shared``.
 
-It counts training completions per kabupaten into its own SQLite file. Run it with
-``REDIS_URL=redis://... python subscriber.py``; it reads as consumer group ``ministry-dashboard``
-(from the settings' ``service``), so it gets every completion since the stream began, exactly once.
+It counts training completions per kabupaten (regency) into its own database, ``dashboard.db``
+(SQLite) in the working directory unless ``DATABASE_URL`` names another, and prints each count
+as it changes. Run it with ``REDIS_URL=redis://... python subscriber.py``; it reads as consumer
+group ``ministry-dashboard`` (from the settings' ``service``), so it gets every completion since
+the stream began, exactly once, also across restarts. Ctrl-C stops it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import ClassVar
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
@@ -31,6 +34,7 @@ completions = Table(
 
 class DashboardSettings(PurnaSettings):
     service: ClassVar[str] = "ministry-dashboard"  # our consumer group name
+    database_url: str = "sqlite+aiosqlite:///dashboard.db"  # DATABASE_URL overrides it
 
 
 async def count_completions(uow: UnitOfWork, delivery: Delivery[SessionCompleted]) -> None:
@@ -50,6 +54,8 @@ async def count_completions(uow: UnitOfWork, delivery: Delivery[SessionCompleted
             .where(completions.c.regency_code == event.regency_code)
             .values(completed=current + done)
         )
+    total = (current or 0) + done
+    print(f"regency {event.regency_code}: {total} completed (+{done}, {event.village})", flush=True)
 
 
 async def main(settings: DashboardSettings | None = None) -> None:
@@ -66,6 +72,9 @@ async def main(settings: DashboardSettings | None = None) -> None:
         unit_of_work=UnitOfWorkFactory(UnitOfWork, settings.service),
     )
     consumer.subscribe(SessionCompleted, count_completions)
+    print(
+        f"reading {SessionCompleted.stream()} as group {consumer.group}; Ctrl-C stops", flush=True
+    )
     try:
         await consumer.run()  # until cancelled; pending entries of a crashed run are reclaimed
     finally:
@@ -74,4 +83,5 @@ async def main(settings: DashboardSettings | None = None) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop quietly
+        asyncio.run(main())

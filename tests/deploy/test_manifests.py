@@ -35,6 +35,7 @@ PORTS = {
 #: the web console: an api (its web process) with no worker, database or Redis user
 CONSOLE = "console"
 SCALEDOBJECT_SCHEMA = Path(__file__).with_name("scaledobject.schema.json")
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 Obj = dict[str, Any]
 
@@ -210,6 +211,12 @@ def test_each_service_has_an_api_a_service_a_worker_and_an_account(
 ) -> None:
     for overlay, objects in rendered.items():
         deps, svcs = by_kind(objects, "Deployment"), by_kind(objects, "Service")
+        # the dev overlay's own Redis and PostgreSQL are not Purna's (see test_dev_data_services)
+        svcs = {
+            n: o
+            for n, o in svcs.items()
+            if o["metadata"]["labels"]["app.kubernetes.io/part-of"] == "purna"
+        }
         accounts = by_kind(objects, "ServiceAccount")
         assert set(deps) == {f"{s}-{r}" for s in SERVICES for r in ("api", "worker")} | {
             f"{CONSOLE}-api"
@@ -445,3 +452,45 @@ def test_network_policies_deny_by_default_and_allow_only_what_is_needed(
                     assert pods == [{"app.kubernetes.io/name": f"{CONSOLE}-api"}], name
             else:
                 assert ingress == [], (overlay, name)
+
+
+def test_the_dev_overlay_brings_redis_with_the_acl_users_and_postgres(
+    rendered: dict[str, list[Obj]],
+) -> None:
+    from purna.deploy import compose_acl, dev_password, init_databases_sql
+
+    assert not by_kind(rendered["prod"], "StatefulSet")  # production brings its own
+    sets = by_kind(rendered["dev"], "StatefulSet")
+    assert set(sets) == {"redis", "postgres"}
+    config = by_kind(rendered["dev"], "ConfigMap")
+    assert config["redis-users"]["data"]["users.acl"] == compose_acl()
+    assert config["postgres-init"]["data"]["init-databases.sql"] == init_databases_sql()
+    (redis,) = sets["redis"]["spec"]["template"]["spec"]["containers"]
+    assert "--aclfile" in redis["args"]
+    services = by_kind(rendered["dev"], "Service")
+    assert services["redis"]["spec"]["ports"][0]["port"] == 6379
+    assert services["postgres"]["spec"]["ports"][0]["port"] == 5432
+    # the apps reach them with the passwords the dev Secrets hold
+    config_map = config["purna-config"]["data"]
+    assert config_map["REDIS_ADDRESS"] == "redis:6379"
+    secrets = by_kind(rendered["dev"], "Secret")
+    for service in SERVICES:
+        data = secrets[f"purna-{service}"]["stringData"]
+        assert data["redis-password"] == dev_password(service)
+        assert data["database-url"].startswith(
+            f"postgresql://{service}:{dev_password(service)}@postgres:5432/"
+        )
+
+
+def test_one_image_name_in_the_docs_compose_and_overlays(rendered: dict[str, list[Obj]]) -> None:
+    guide = (DEPLOY / "README.md").read_text()
+    built = set(re.findall(r"docker build -t (\S+) \.", guide))
+    images = {
+        overlay: {c["image"] for _, d in workloads({overlay: objs}) for c in containers(d)}
+        for overlay, objs in rendered.items()
+    }
+    assert images["dev"] == {"purna:local"}
+    (prod,) = images["prod"]
+    assert built == {"purna:local", prod}, built
+    compose = (DEPLOY.parent / "docker-compose.yml").read_text()
+    assert set(re.findall(r"image: (purna\S*)", compose)) == {"purna:local"}

@@ -24,12 +24,14 @@ import ast
 import compileall
 import fnmatch
 import gc
+import hashlib
 import importlib
 import json
 import multiprocessing
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -243,9 +245,21 @@ def session_path(module: Module) -> Path:
     return VAR / "sessions" / f"{module.name.replace('/', '__')}.sqlite"
 
 
-def init_session(module: Module, resume: bool) -> None:
+def init_session(module: Module, resume: bool, retry_survivors: bool) -> None:
+    """A fresh session, or the last one kept when asked and the module's source is unchanged
+    (its mutants are then the same): ``resume`` runs what is not done yet, ``retry_survivors``
+    also reruns the survivors, e.g. after adding tests (a killed mutant stays killed when tests
+    are only added)."""
     path = session_path(module)
-    if path.exists() and resume:
+    digest = hashlib.sha256((ROOT / module.path).read_bytes()).hexdigest()
+    stamp = path.with_suffix(".sha256")
+    keep = (resume or retry_survivors) and path.exists() and stamp.exists()
+    if keep and stamp.read_text().strip() == digest:
+        if retry_survivors:
+            with sqlite3.connect(path) as db:
+                db.execute(
+                    "DELETE FROM work_results WHERE test_outcome IN ('SURVIVED', 'survived')"
+                )
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
@@ -254,6 +268,7 @@ def init_session(module: Module, resume: bool) -> None:
             WorkItem.single(job_id=uuid.uuid4().hex, mutation=spec)
             for spec in all_mutations(module)
         )
+    stamp.write_text(digest + "\n")
 
 
 # --- worker processes -------------------------------------------------------------------------
@@ -453,7 +468,7 @@ def classify(module: Module, equivalents: list[Equivalent]) -> Tally:
                     (
                         i
                         for i, eq in enumerate(equivalents)
-                        if eq.module == module.name
+                        if fnmatch.fnmatch(module.name, eq.module)
                         and eq.operator == spec.operator_name
                         and eq.line == line
                         and eq.mutated == mutated
@@ -510,7 +525,7 @@ def report(modules: list[Module], wall: float, workers: int) -> bool:
     stale = [
         eq
         for i, eq in enumerate(equivalents)
-        if i not in used and any(m.name == eq.module for m in modules)
+        if i not in used and any(fnmatch.fnmatch(m.name, eq.module) for m in modules)
     ]
     text = "\n".join(rows)
     VAR.mkdir(parents=True, exist_ok=True)
@@ -547,6 +562,11 @@ def main() -> int:
         help="module names or globs: credit/allocation, nik, 'training/*' (default: all)",
     )
     parser.add_argument("--resume", action="store_true", help="keep finished results, run the rest")
+    parser.add_argument(
+        "--retry-survivors",
+        action="store_true",
+        help="like --resume, and rerun the survivors (after adding tests)",
+    )
     parser.add_argument("--report-only", action="store_true", help="summarise the last sessions")
     args = parser.parse_args()
     register_operators()
@@ -577,12 +597,13 @@ def main() -> int:
         module = next(m for m in modules if m.service == service)
         took, modules_used = baseline(module, copies[0])
         preload.update(modules_used)
-        timeouts[service] = max(20.0, 4 * took)
+        # generous: on a loaded machine slow tests must not pass for a hang
+        timeouts[service] = max(60.0, 4 * took)
         print(f"baseline {module.tests}: {took:.1f} s (mutant timeout {timeouts[service]:.0f} s)")
 
     jobs = []
     for module in modules:
-        init_session(module, args.resume)
+        init_session(module, args.resume, args.retry_survivors)
         test_args = pytest_args(relevant_tests(module))
         with use_db(session_path(module), WorkDB.Mode.open) as db:
             jobs += [

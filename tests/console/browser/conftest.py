@@ -93,6 +93,8 @@ def console_system(
         "LOG_LEVEL": "INFO",
         "NOTIFICATION_DELIVERY": "console",
         "CONSOLE_DEV_MODE": "true",
+        # every dashboard load asks the services (tests compare it with what just happened)
+        "CONSOLE_DASHBOARD_CACHE_SECONDS": "0",
     }
 
     async def databases() -> None:

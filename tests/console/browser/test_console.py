@@ -351,6 +351,53 @@ def test_every_other_page_is_accessible(
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
 
 
+def test_operator_imports_a_spreadsheet_and_downloads_the_row_report(
+    console_system: ConsoleSystem, new_context: NewContext
+) -> None:
+    good, bad = generate_participants(TEST_VILLAGE, random.Random(3), 6)[:2]
+    columns = [
+        "nik", "full_name", "gender", "birth_date", "marital_status", "phone", "province_code",
+        "regency_code", "district", "village", "category", "destination_country", "sector",
+        "years_abroad", "consent_granted", "consent_channels",
+    ]  # fmt: skip
+
+    def line(person: dict[str, Any], nik: str) -> str:
+        cells = {
+            **person,
+            **person["address"],
+            "nik": nik,
+            "category": "pmi_purna",
+            "destination_country": "MY",
+            "sector": "perkebunan",
+            "years_abroad": "3",
+            "consent_granted": "ya",
+            "consent_channels": "sms",
+        }
+        return ",".join(str(cells[c]) for c in columns)
+
+    wrong = bad["nik"][:8] + "13" + bad["nik"][10:]  # month 13
+    data = "\n".join([",".join(columns), line(good, good["nik"]), line(bad, wrong)]) + "\n"
+
+    page = new_context().new_page()
+    sign_in(page, "operator", office="NTB")
+    page.goto("/impor")
+    assert_accessible(page)
+    page.set_input_files(
+        "#f-file", files=[{"name": "peserta.csv", "mimeType": "text/csv", "buffer": data.encode()}]
+    )
+    page.click("button:has-text('Unggah')")
+    # the progress fragment is polled until the worker has gone through the file
+    expect(page.locator("#kemajuan")).to_contain_text("Status: Selesai", timeout=60_000)
+    expect(page.locator("#kemajuan")).to_contain_text("1 terdaftar · 1 tidak valid")
+    assert_accessible(page)
+    with page.expect_download() as report:
+        page.click("text=Unduh laporan baris")
+    text = report.value.path().read_text()
+    assert text.splitlines()[0] == "baris,kolom,jenis,pesan,id_peserta_yang_ada"
+    assert text.splitlines()[1].startswith("3,nik,invalid,")
+    assert wrong not in text  # the report names the row, never the NIK
+
+
 def test_a_service_down_shows_which_part_while_the_rest_works(
     console_system: ConsoleSystem, new_context: NewContext
 ) -> None:

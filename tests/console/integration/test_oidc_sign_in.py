@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -60,6 +61,7 @@ class FakeProvider:
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "code_challenge_methods_supported": ["S256"],
+                "end_session_endpoint": f"{issuer}/logout",
             }
 
         @app.get("/jwks")
@@ -173,6 +175,17 @@ def test_oidc_code_flow_with_pkce_signs_the_user_in_with_the_providers_token(
         account = console.get("/akun")
         assert account.status_code == 200
         assert "siti.operator" in account.text and "BP3MI NTB" in account.text
+
+        # signing out ends the console's session and sends the browser to the provider's
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', account.text)
+        assert csrf
+        out = console.post("/keluar", data={"csrf_token": csrf.group(1)})
+        assert out.status_code == 303
+        assert out.headers["location"].startswith(f"{provider.issuer}/logout?client_id=")
+        assert (
+            "post_logout_redirect_uri=https%3A%2F%2Fkonsol.test%2Fmasuk" in out.headers["location"]
+        )
+        assert console.get("/akun").headers["location"].startswith("/masuk")
 
         # a replayed callback (the code is spent, the state used) signs nobody in
         console.cookies.clear()

@@ -15,6 +15,7 @@ from purna_credit.domain.prequalification import (
     ParticipantFacts,
     Reason,
     Result,
+    ReviewDecision,
     TrainingOutcome,
     age_on,
     prequalify,
@@ -143,3 +144,21 @@ def test_the_scheme_reason_names_the_offer() -> None:
     codes = [r.code for r in prequalify(keluarga, TENUN, DEFAULT_RULES, TODAY).reasons]
     assert "scheme_keluarga_pmi" in codes
     assert "scheme_pmi_purna" not in codes
+
+
+def test_results_and_review_decisions_keep_their_published_values() -> None:
+    # stored, sent in events and shown to banks: renaming one is a breaking change
+    assert [r.value for r in Result] == ["prequalified", "needs_review"]
+    assert [d.value for d in ReviewDecision] == ["prequalified", "declined"]
+
+
+def test_the_training_reason_names_the_certificate_only_when_there_is_one() -> None:
+    with_cert = prequalify(PURNA, TENUN, DEFAULT_RULES, TODAY).reasons[0]
+    assert with_cert.message == (
+        "Lulus pelatihan Menjahit bahan tenun dan kerajinan tas (TENUN-TAS), "
+        "sertifikat NTB/2024/TENUN-TAS/0007"
+    )
+    without = dataclasses.replace(TENUN, certificate_no=None)
+    assert prequalify(PURNA, without, DEFAULT_RULES, TODAY).reasons[0].message == (
+        "Lulus pelatihan Menjahit bahan tenun dan kerajinan tas (TENUN-TAS)"
+    )

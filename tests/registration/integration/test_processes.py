@@ -55,7 +55,7 @@ async def service(settings: RegistrationSettings) -> AsyncIterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=url) as client:
-            for _ in range(300):
+            for _ in range(1800):  # 90 s: a loaded shared machine starts processes slowly
                 assert all(p.poll() is None for p in processes), "a process exited at start"
                 try:
                     if (await client.get("/readyz")).status_code == 200:
@@ -118,7 +118,8 @@ async def test_purna_import_follows_a_file_through_the_real_processes(
             "0.05",
         ],
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # a row was refused: the status says so
+    assert "1 row(s) refused" in result.output
     with errors.open() as report:
         rows = list(csv.DictReader(report))
     assert [(r["row"], r["field"]) for r in rows] == [("251", "nik")]

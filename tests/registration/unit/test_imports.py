@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 
 import pytest
@@ -150,3 +152,28 @@ def test_spreadsheet_cells_keep_every_digit() -> None:
 
 def test_duplicate_messages() -> None:
     assert duplicate_in_file(12) == "repeats the NIK of row 12 in this file; registered once"
+
+
+def test_a_row_reports_every_problem_at_once() -> None:
+    """Missing category fields and the registration rules' findings in one report, so an
+    operator fixes the row once (not fix, upload, find the next)."""
+    errors = parse(row(sector="", years_abroad="", phone="12", email="not-an-email"))
+    assert isinstance(errors, list)
+    fields = {e.field for e in errors}
+    assert {"sector", "years_abroad", "phone", "email"} <= fields, errors
+    assert len(errors) == len(fields)  # one message per column
+
+
+def test_the_template_guide_says_what_each_category_requires() -> None:
+    from purna_registration.adapters.spreadsheet import template_guide_csv
+
+    text = template_guide_csv().decode("utf-8-sig")
+    guide = {line[0]: line[1] for line in csv.reader(io.StringIO(text))}
+    assert guide["nik"] == "ya (every row)"
+    for name in ("destination_country", "sector", "years_abroad"):
+        assert guide[name] == "pmi_purna rows"
+        assert parse(row(**{name: ""})) != []  # and validation does require it
+    for name in ("relation", "worker_name", "worker_abroad"):
+        assert guide[name] == "keluarga_pmi rows"
+    assert guide["returned_on"] == guide["email"] == "tidak (optional)"
+    assert isinstance(parse(row(returned_on="", email="")), Registration)

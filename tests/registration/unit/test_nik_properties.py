@@ -79,6 +79,14 @@ def test_29_february_of_a_leap_year(day: int, yy: int) -> None:
     assert birth_date_disagreement(nik, date(1900 + yy if yy > 26 else 2000 + yy, 2, 29)) is None
 
 
+@pytest.mark.parametrize("serial", [1, 1234, 5678, 9999])
+def test_the_serial_never_counts_as_part_of_the_birth_year(serial: int) -> None:
+    # 29 February 1996 exists whatever the serial that follows the year digits
+    assert parse_nik(nik_for(69, 2, 96, serial=serial)).birth_day == 29
+    with pytest.raises(NikError, match="has no day 29 in month 02"):
+        parse_nik(nik_for(69, 2, 97, serial=serial))
+
+
 @pytest.mark.parametrize("yy", [97, 1, 99, 23])
 def test_29_february_of_a_common_year_is_refused(yy: int) -> None:
     with pytest.raises(NikError, match="has no day 29 in month 02"):

@@ -8,14 +8,18 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from purna_shared.contracts.catalog import dead_letter_stream
 from purna_shared.contracts.envelope import Envelope
+from purna_shared.contracts.events import SessionCompleted
+from purna_shared.messaging.consumer import Delivery
 from purna_shared.messaging.dead_letter import DeadLetters
-from purna_shared.testing.probe import ProbeEvent, install_probe_handler
+from purna_shared.testing.probe import ProbeEvent, install_probe_handler, probe_effects
 from purna_shared.testing.waiting import Condition, run_until
 
 pytestmark = pytest.mark.integration
@@ -23,6 +27,11 @@ pytestmark = pytest.mark.integration
 
 def entry(event: ProbeEvent) -> dict[str, str]:
     return Envelope.wrap(event, source="probe").to_fields()
+
+
+def session_completed() -> SessionCompleted:
+    example = SessionCompleted.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    return SessionCompleted.model_validate(example)
 
 
 def all_acked(redis: Redis, stream: str, entries: int) -> Condition:
@@ -138,13 +147,31 @@ async def purna_command(*args: str, env: dict[str, str]) -> tuple[int, str]:
 
 
 async def test_redrive_after_the_fault_is_fixed(probe_world) -> None:
+    """A real catalog event (redrive refuses any other): credit's group fails on a
+    SessionCompleted, the fault is fixed, `purna dlq redrive` brings it back once."""
     world = probe_world
     prefix = world.settings.stream_prefix
-    stream = ProbeEvent.stream(prefix)
-    await world.redis.xadd(stream, entry(ProbeEvent(n=9, fail=True)))
-    healed: set[int] = set()
+    stream = SessionCompleted.stream(prefix)
+    await world.redis.xadd(
+        stream, Envelope.wrap(session_completed(), source="training").to_fields()
+    )
+    healed: list[bool] = []
     consumer = world.consumer()
-    install_probe_handler(consumer, healed=healed)
+    consumer.group = "credit"  # the group the catalog says consumes SessionCompleted
+
+    @consumer.handles(SessionCompleted)
+    async def record(session: AsyncSession, delivery: Delivery[SessionCompleted]) -> None:
+        if not healed:
+            raise RuntimeError("credit rules asked to fail")
+        await session.execute(
+            probe_effects.insert().values(
+                event_id=delivery.envelope.id,
+                n=9,
+                handled_by="credit",
+                handled_at=datetime.now(UTC),
+            )
+        )
+
     dlq = dead_letter_stream(prefix)
 
     async def dead() -> bool:
@@ -158,9 +185,9 @@ async def test_redrive_after_the_fault_is_fixed(probe_world) -> None:
     assert code == 0, listed
     letter_id = (await world.redis.xrange(dlq))[0][0].decode()
     assert letter_id in listed
-    assert "probe 9 asked to fail" in listed
+    assert "credit rules asked to fail" in listed
 
-    healed.add(9)  # the fault is fixed
+    healed.append(True)  # the fault is fixed
     code, redriven = await purna_command("dlq", "redrive", letter_id, env=env)
     assert code == 0, redriven
     assert f"redriven {letter_id}" in redriven

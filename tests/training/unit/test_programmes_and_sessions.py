@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from purna_shared.clock import local_date
 from purna_training.domain.errors import (
     InvalidProgrammeError,
     InvalidScheduleError,
@@ -26,7 +27,6 @@ from purna_training.domain.sessions import (
     check_capacity,
     ensure_can_complete,
     ensure_open,
-    local_date,
     transition,
 )
 

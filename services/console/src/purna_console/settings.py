@@ -23,6 +23,12 @@ class ConsoleSettings(PurnaSettings):
     notification_url: str = Field("http://127.0.0.1:8004", description="notification API")
     api_timeout_seconds: float = Field(10.0, gt=0, description="per call to a service")
 
+    dashboard_cache_seconds: float = Field(
+        15.0,
+        ge=0,
+        description="the dashboard's figures are kept this long per user scope (0: never)",
+    )
+
     dev_mode: bool = Field(
         False,
         description=(

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
-from ..messaging.dead_letter import DeadLetters
+from ..messaging.dead_letter import DeadLetters, RedriveRefusedError
 from ..settings import PurnaSettings
 
 T = TypeVar("T")
@@ -55,20 +55,31 @@ def redrive(
     dead_letter_ids: list[str] = typer.Argument(None, help="ids shown by `purna dlq list`"),
     all_: bool = typer.Option(False, "--all", help="redrive every dead letter"),
 ) -> None:
-    """Put entries back on their original stream so their consumers handle them again."""
+    """Put entries back on the stream they came from, so their consumer group handles them
+    again. Only a dead letter whose stream is in the catalog, whose group consumes it and whose
+    entry is still on it unchanged is redriven; any other is reported and left in place."""
+    if not dead_letter_ids and not all_:
+        raise typer.BadParameter("name dead letter ids (see `purna dlq list`) or pass --all")
 
-    async def work(dead_letters: DeadLetters) -> list[tuple[str, str]]:
+    async def work(dead_letters: DeadLetters) -> tuple[list[tuple[str, str]], list[str]]:
         ids = list(dead_letter_ids or [])
         if all_:
-            ids = [d.id for d in await dead_letters.list(count=1_000_000)]
-        if not ids:
-            raise typer.BadParameter("name dead letter ids or pass --all")
-        return [(i, await dead_letters.redrive(i)) for i in ids]
+            ids += [d.id for d in await dead_letters.list(count=1_000_000)]
+        moved: list[tuple[str, str]] = []
+        refused: list[str] = []
+        for dead_letter_id in dict.fromkeys(ids):
+            try:
+                moved.append((dead_letter_id, await dead_letters.redrive(dead_letter_id)))
+            except (KeyError, RedriveRefusedError) as exc:
+                refused.append(str(exc).strip("'\""))
+        return moved, refused
 
-    try:
-        moved = asyncio.run(_with_dead_letters(work))
-    except KeyError as exc:
-        typer.echo(str(exc).strip("'\""), err=True)
-        raise typer.Exit(1) from exc
+    moved, refused = asyncio.run(_with_dead_letters(work))
     for old, new in moved:
         typer.echo(f"redriven {old} -> {new}")
+    for reason in refused:
+        typer.echo(reason, err=True)
+    if not moved and not refused:
+        typer.echo("no dead letters to redrive")
+    if refused:
+        raise typer.Exit(1)

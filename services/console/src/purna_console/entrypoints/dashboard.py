@@ -6,16 +6,23 @@ a part the service refuses (role or scope) or can't give (down) says so, and the
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..adapters.services import SERVICE_LABELS, ApiError, Services, ServiceUnavailableError
+from ..adapters.services import (
+    SERVICE_LABELS,
+    ApiError,
+    ServiceName,
+    Services,
+    ServiceUnavailableError,
+)
 from ..domain import funnel
 from ..domain.navigation import home_for
-from .web import CurrentUser, User, render, services_of
+from .web import CurrentUser, User, render, services_of, settings_of
 
 router = APIRouter()
 GROUPINGS = {
@@ -26,13 +33,7 @@ GROUPINGS = {
     "programme_code": "Program",
 }
 SESSIONS_PAGE = 200  # the training API's largest page
-
-
-@dataclass
-class Part:
-    """Why one part of a page could not be shown (None: it was)."""
-
-    problem: str | None = None
+PREQUALIFICATIONS_PAGE = 500
 
 
 def _why(exc: Exception) -> str:
@@ -45,90 +46,130 @@ def _why(exc: Exception) -> str:
     raise exc
 
 
-async def _count(call: Any) -> int | None:
-    try:
-        body = await call
-    except (ServiceUnavailableError, ApiError):
-        return None
-    return int(body["total"])
+class Part:
+    """Collects why parts of the dashboard could not be read (service down, role refused)."""
+
+    def __init__(self) -> None:
+        self.problems: dict[str, str] = {}
+
+    async def read(self, name: str, call: Awaitable[Any]) -> Any:
+        try:
+            return await call
+        except (ServiceUnavailableError, ApiError) as exc:
+            self.problems.setdefault(name, _why(exc))
+            return None
 
 
-async def _completed(services: Services, user: User, session: dict[str, Any]) -> int | None:
-    if session["status"] != "completed":
-        return 0
-    try:
-        body = await services.get("training", f"/sessions/{session['id']}/outcomes", user.token)
-    except (ServiceUnavailableError, ApiError):
-        return None
-    return sum(1 for o in body["outcomes"] if o["completed"])
+async def _all(
+    services: Services, service: ServiceName, path: str, token: str, page: int, **params: Any
+) -> list[dict[str, Any]]:
+    """Every item of a paginated listing."""
+    items: list[dict[str, Any]] = []
+    while True:
+        body = await services.get(service, path, token, limit=page, offset=len(items), **params)
+        items += body["items"]
+        if not body["items"] or len(items) >= body["total"]:
+            return items
 
 
 async def build_funnel(
     services: Services, user: User
 ) -> tuple[list[funnel.VillageFunnel], dict[str, str], funnel.KurFunnel | None]:
-    """The rows per village session, the problems per part, and the KUR stages."""
-    problems: dict[str, str] = {}
-    sessions: list[dict[str, Any]] = []
-    try:
-        while True:
-            body = await services.get(
-                "training", "/sessions", user.token, limit=SESSIONS_PAGE, offset=len(sessions)
-            )
-            sessions += body["items"]
-            if not body["items"] or len(sessions) >= body["total"]:
-                break
-        sessions = [s for s in sessions if s["status"] != "cancelled"]
-    except (ServiceUnavailableError, ApiError) as exc:
-        problems["training"] = _why(exc)
+    """The rows per village session, the problems per part, and the KUR stages.
 
-    async def row(s: dict[str, Any]) -> funnel.VillageFunnel:
-        registered, completed, prequalified = await asyncio.gather(
-            _count(
-                services.get(
-                    "registration",
-                    "/participants",
-                    user.token,
-                    village=s["village"],
-                    regency_code=s["regency_code"],
-                    limit=1,
-                )
-            ),
-            _completed(services, user, s),
-            _count(
-                services.get(
-                    "credit",
-                    "/prequalifications",
-                    user.token,
-                    session_id=s["id"],
-                    result="prequalified",
-                    limit=1,
-                )
+    One listing of the sessions, then everything else at once: the registered count of each
+    village, the outcomes of each completed session, every prequalified assessment (grouped
+    by session here) and the KUR pipeline report."""
+    part = Part()
+    sessions = await part.read(
+        "training", _all(services, "training", "/sessions", user.token, SESSIONS_PAGE)
+    )
+    sessions = [s for s in sessions or [] if s["status"] != "cancelled"]
+    villages = sorted({(s["regency_code"], s["village"]) for s in sessions})
+    completed_ids = [s["id"] for s in sessions if s["status"] == "completed"]
+
+    async def registered(regency: str, village: str) -> int | None:
+        body = await part.read(
+            "registration",
+            services.get(
+                "registration",
+                "/participants",
+                user.token,
+                village=village,
+                regency_code=regency,
+                limit=1,
             ),
         )
-        return funnel.VillageFunnel(
+        return None if body is None else int(body["total"])
+
+    async def completed(sid: str) -> int | None:
+        body = await part.read(
+            "training", services.get("training", f"/sessions/{sid}/outcomes", user.token)
+        )
+        return None if body is None else sum(1 for o in body["outcomes"] if o["completed"])
+
+    counted, finished, prequalified, report = await asyncio.gather(
+        asyncio.gather(*(registered(r, v) for r, v in villages)),
+        asyncio.gather(*(completed(sid) for sid in completed_ids)),
+        part.read(
+            "credit",
+            _all(
+                services,
+                "credit",
+                "/prequalifications",
+                user.token,
+                PREQUALIFICATIONS_PAGE,
+                result="prequalified",
+            ),
+        ),
+        part.read("kur", services.get("credit", "/reports/pipeline", user.token)),
+    )
+    by_village = dict(zip(villages, counted, strict=True))
+    by_session = dict(zip(completed_ids, finished, strict=True))
+    per_session: dict[str, int] | None = None
+    if prequalified is not None:
+        per_session = {}
+        for q in prequalified:
+            per_session[q["session_id"]] = per_session.get(q["session_id"], 0) + 1
+    rows = [
+        funnel.VillageFunnel(
             village=s["village"],
             regency_code=s["regency_code"],
             programme_code=s["programme_code"],
             session_id=s["id"],
             office=s["office"],
-            registered=registered,
+            registered=by_village[(s["regency_code"], s["village"])],
             enrolled=int(s["seats"]["enrolled"]),
-            completed=completed,
-            prequalified=prequalified,
+            completed=by_session.get(s["id"], 0) if s["status"] == "completed" else 0,
+            prequalified=None if per_session is None else per_session.get(s["id"], 0),
         )
+        for s in sessions
+    ]
+    kur = funnel.kur_funnel(report["stages"]) if report is not None else None
+    return rows, part.problems, kur
 
-    rows = list(await asyncio.gather(*(row(s) for s in sessions)))
-    if any(r.registered is None for r in rows):
-        problems["registration"] = "Jumlah pendaftar tidak dapat dibaca dengan peran Anda."
-    if any(r.prequalified is None for r in rows):
-        problems["credit"] = "Prakualifikasi tidak dapat dibaca dengan peran Anda."
-    kur: funnel.KurFunnel | None = None
-    try:
-        report = await services.get("credit", "/reports/pipeline", user.token)
-        kur = funnel.kur_funnel(report["stages"])
-    except (ServiceUnavailableError, ApiError) as exc:
-        problems["kur"] = _why(exc)
-    return rows, problems, kur
+
+async def cached_funnel(
+    request: Request, user: User
+) -> tuple[list[funnel.VillageFunnel], dict[str, str], funnel.KurFunnel | None, float]:
+    """:func:`build_funnel` and the figures' age in seconds. Kept for
+    ``dashboard_cache_seconds`` per user scope (subject, roles, office, bank: what the services
+    decide visibility by), complete answers only."""
+    ttl = settings_of(request).dashboard_cache_seconds
+    cache: dict[tuple[Any, ...], tuple[float, Any]] = request.app.state.dashboard_cache
+    key = (user.subject, tuple(sorted(user.roles)), user.office, user.bank)
+    now = time.monotonic()
+    hit = cache.get(key)
+    if ttl > 0 and hit is not None and now - hit[0] < ttl:
+        rows, problems, kur = hit[1]
+        return rows, problems, kur, now - hit[0]
+    rows, problems, kur = await build_funnel(services_of(request), user)
+    if ttl > 0 and not problems:
+        if len(cache) > 1000:  # bounded: drop the stale ones
+            for stale in [k for k, (at, _) in cache.items() if now - at >= ttl]:
+                del cache[stale]
+        cache[key] = (now, (rows, problems, kur))
+    return rows, problems, kur, 0.0
 
 
 @router.get("/beranda")
@@ -144,7 +185,7 @@ async def account(request: Request, user: CurrentUser) -> Response:
 @router.get("/dasbor")
 async def dashboard(request: Request, user: CurrentUser, per: str = "village") -> Response:
     per = per if per in GROUPINGS else "village"
-    rows, problems, kur = await build_funnel(services_of(request), user)
+    rows, problems, kur, age = await cached_funnel(request, user)
     grouped = funnel.group(rows, per)
     totals = funnel.totals(rows)
     largest = max([v for v in totals.values() if v] + [1])
@@ -171,6 +212,7 @@ async def dashboard(request: Request, user: CurrentUser, per: str = "village") -
             "problems": problems,
             "training_stages": funnel.TRAINING_STAGES,
             "columns": funnel.GROUPINGS[per],
+            "age": round(age),
         },
         user=user,
     )
@@ -178,7 +220,7 @@ async def dashboard(request: Request, user: CurrentUser, per: str = "village") -
 
 @router.get("/dasbor.csv")
 async def dashboard_csv(request: Request, user: CurrentUser, per: str = "village") -> Response:
-    rows, _, _ = await build_funnel(services_of(request), user)
+    rows, _, _, _ = await cached_funnel(request, user)
     grouped = funnel.group(rows, per if per in GROUPINGS else "village")
     return Response(
         funnel.to_csv(grouped, per if per in GROUPINGS else "village"),

@@ -148,5 +148,15 @@ async def oidc_callback(request: Request) -> Response:
 
 @router.post("/keluar")
 async def sign_out(request: Request) -> Response:
+    """End the console's session, and the identity provider's when it offers that."""
     request.session.clear()
+    oidc: OidcSignIn | None = request.app.state.oidc
+    if oidc is not None:
+        try:
+            target = await oidc.sign_out_url(request)
+        except Exception as exc:  # the provider is unreachable: the console's session is over
+            log.warning("no end-session endpoint: %s", type(exc).__name__)
+            target = None
+        if target:
+            return RedirectResponse(target, status_code=303)
     return RedirectResponse("/masuk", status_code=303)

@@ -69,14 +69,25 @@ async def _detail(
     request: Request, user: User, sid: str, *, enrol_error: str = "", enrol_value: str = ""
 ) -> Response:
     services = services_of(request)
-    session, sheet, roster = await asyncio.gather(
+
+    async def outcomes_if_completed() -> dict[str, Any] | None:
+        # asked at once with the rest: a session not completed yet answers 409
+        try:
+            body: dict[str, Any] = await services.get(
+                "training", f"/sessions/{sid}/outcomes", user.token
+            )
+        except ApiError as exc:
+            if exc.status == 409:
+                return None
+            raise
+        return body
+
+    session, sheet, roster, outcomes = await asyncio.gather(
         services.get("training", f"/sessions/{sid}", user.token),
         services.get("training", f"/sessions/{sid}/attendance", user.token),
         _roster(request, user, sid),
+        outcomes_if_completed(),
     )
-    outcomes: dict[str, Any] | None = None
-    if session["status"] == "completed":
-        outcomes = await services.get("training", f"/sessions/{sid}/outcomes", user.token)
     by_participant = {o["participant_id"]: o for o in (outcomes or {}).get("outcomes", [])}
     return render(
         request,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,20 +12,18 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from purna_shared.db import new_metadata
+from purna_shared.db import UtcDateTime, new_metadata
 
 MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 
@@ -35,45 +33,30 @@ _Money = BigInteger()
 _Rate = Numeric(5, 2, asdecimal=True)
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """An aware UTC timestamp on both databases. SQLite keeps no offset and hands back naive
-    values; this stores UTC and hands back aware UTC (event payloads require aware times)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: store aware UTC timestamps")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 class Base(DeclarativeBase):
     metadata = metadata
 
 
 class Participant(Base):
-    """Read model of registration's participants: only what KUR assessment needs (data
-    minimisation: no name, contact or NIK)."""
+    """Credit's copy of registration's participants (``purna_shared.participant_copy``): only
+    what KUR assessment needs (data minimisation: no name, contact or NIK). Until the
+    registration arrives (``registered``) a row is a placeholder holding what earlier-arriving
+    updates said; the registration's fields are then null."""
 
     __tablename__ = "participants"
 
     participant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    #: registration's record version; an event applies only when newer
+    #: the newest registration version seen
     version: Mapped[int] = mapped_column(Integer)
-    office: Mapped[str] = mapped_column(String(16))
-    category: Mapped[str] = mapped_column(String(20))
-    birth_date: Mapped[date] = mapped_column(Date)
-    marital_status: Mapped[str] = mapped_column(String(20))
-    province_code: Mapped[str] = mapped_column(String(2))
-    regency_code: Mapped[str] = mapped_column(String(4))
+    registered: Mapped[bool] = mapped_column(server_default=text("true"))
+    #: field -> the version that last set it (null: every field at ``version``)
+    field_versions: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    office: Mapped[str] = mapped_column(String(16), nullable=True)
+    category: Mapped[str] = mapped_column(String(20), nullable=True)
+    birth_date: Mapped[date] = mapped_column(Date, nullable=True)
+    marital_status: Mapped[str] = mapped_column(String(20), nullable=True)
+    province_code: Mapped[str] = mapped_column(String(2), nullable=True)
+    regency_code: Mapped[str] = mapped_column(String(4), nullable=True)
     consent: Mapped[bool]
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -134,6 +134,8 @@ def scheme_terms(
     amount: int, tenor_months: int, purpose: Purpose, loan_number: int, rules: KurRules
 ) -> LoanTerms:
     """The scheme and rate for ``amount`` (schemes are plafond bands), checking the tenor."""
+    if tenor_months < 1:  # the HTTP schema checks it too; the rule lives here for every caller
+        raise ApplicationInvalidError([FieldError("tenor_months", "must be at least 1 month")])
     terms = rules.scheme_for_amount(amount)
     if terms is None:
         raise ApplicationInvalidError([FieldError("amount", "no KUR scheme covers this amount")])

@@ -35,7 +35,6 @@ from ..domain.application import ApplicationInvalidError, ApplicationStatus
 from ..domain.prequalification import Result
 from ..domain.rules import KurRules
 from ..service_layer import allocations, applications, prequalifications, reports
-from ..service_layer.errors import ConflictError, ForbiddenError, NotFoundError
 from ..service_layer.unit_of_work import CreditUnitOfWork
 from ..settings import CreditSettings
 from .schemas import (
@@ -104,14 +103,8 @@ def _install_error_mapping(app: FastAPI) -> None:
             errors=errors,
         ).response(request)
 
-    async def not_found(request: Request, exc: Exception) -> JSONResponse:
-        return ProblemError(404, "Not Found", str(exc)).response(request)
-
     async def conflict(request: Request, exc: Exception) -> JSONResponse:
         return ProblemError(409, "Conflict", str(exc)).response(request)
-
-    async def forbidden(request: Request, exc: Exception) -> JSONResponse:
-        return ProblemError(403, "Forbidden", str(exc)).response(request)
 
     async def allocation_conflict(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, allocations.AllocationConflictError)
@@ -123,10 +116,7 @@ def _install_error_mapping(app: FastAPI) -> None:
         ).response(request)
 
     app.add_exception_handler(ApplicationInvalidError, invalid)
-    app.add_exception_handler(NotFoundError, not_found)
-    app.add_exception_handler(ConflictError, conflict)
     app.add_exception_handler(AllocationExhaustedError, conflict)
-    app.add_exception_handler(ForbiddenError, forbidden)
     app.add_exception_handler(allocations.AllocationConflictError, allocation_conflict)
 
 
@@ -425,7 +415,7 @@ def create_app(settings: CreditSettings | None = None, *, clock: Clock | None = 
     settings = settings or CreditSettings()
     app = create_service_app(
         settings,
-        title="Purna credit",
+        title="Purna credit API",
         version=__version__,
         description="KUR pre-qualification of training graduates, applications against the "
         "ministry's allocation, and bank decisions.",

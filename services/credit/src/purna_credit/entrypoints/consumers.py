@@ -34,9 +34,9 @@ def subscriptions(
             await asyncio.sleep(delay)
 
     return {
-        ParticipantRegistered: read_model.participant_registered,
-        ParticipantUpdated: read_model.participant_updated,
-        ConsentWithdrawn: read_model.consent_withdrawn,
+        ParticipantRegistered: read_model.apply_participant_event,
+        ParticipantUpdated: read_model.apply_participant_event,
+        ConsentWithdrawn: read_model.apply_participant_event,
         SessionCompleted: functools.partial(
             assessments.assess_completed_session, rules=rules, after_each=pause
         ),

@@ -109,7 +109,7 @@ async def submit(
             [FieldError("participant_id", "the participant has withdrawn consent to processing")]
         )
     terms = loan_terms(_facts(prequalification), _request(command), rules, today)
-    if participant is None:  # a pre-qualification exists only for a known participant
+    if participant is None or not participant.registered:  # pre-qualified: known here
         raise ConflictError(f"participant {command.participant_id} is not known here")
     if (active := await repo.active_application_of(prequalification.id)) is not None:
         raise ConflictError(

@@ -148,7 +148,9 @@ async def _known_participants(
 ) -> dict[str, Participant]:
     """The completers' read-model rows; :class:`Retry` while any is not known here yet."""
     participants = await uow.repo.participants(ids)
-    if missing := [pid for pid in ids if pid not in participants]:
+    if missing := [
+        pid for pid in ids if pid not in participants or not participants[pid].registered
+    ]:
         # Registration's events may still be on their way: retry the whole event later.
         raise Retry(
             f"{len(missing)} of {len(ids)} completers of session {session_id} are not "

@@ -1,15 +1,7 @@
-"""Errors of the credit use cases; the API maps them to problem documents."""
+"""Errors of the credit use cases: the shared hierarchy (one handler answers them)."""
 
 from __future__ import annotations
 
+from purna_shared.errors import ConflictError, ForbiddenError, NotFoundError
 
-class NotFoundError(Exception):
-    """The resource does not exist, or the caller may not know it exists."""
-
-
-class ConflictError(Exception):
-    """The request is valid but the resource's state does not allow it now."""
-
-
-class ForbiddenError(Exception):
-    """The caller may not do this to this resource."""
+__all__ = ["ConflictError", "ForbiddenError", "NotFoundError"]

@@ -1,9 +1,10 @@
 """The contact read model and what a channel needs to reach someone.
 
-A contact is built from registration's events. ``ParticipantUpdated`` carries only the fields
-that changed, and events of one participant may arrive out of order, so each field group keeps
-the version that last set it: a late v2 still applies its phone number after v3 changed the
-e-mail, but never overwrites a newer phone number. Withdrawal of consent is final.
+A contact is built from registration's events by the shared participant-copy policy
+(``purna_shared.participant_copy``): each field keeps the version that last set it, so a late
+v2 still applies its phone number after v3 changed the e-mail, but never overwrites a newer
+phone number. Notification adds one rule on top: withdrawal of consent is final here (the
+contact details are forgotten and nothing is sent again).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Literal, cast
 
 from purna_shared.contracts.events.common import Channel
+from purna_shared.participant_copy import ParticipantCopy
 
 __all__ = ["CHANNELS", "Channel", "Contact", "ContactField", "Gender"]
 
@@ -93,14 +95,25 @@ class Contact:
         self.version = max(self.version, version)
         if self.withdrawn:
             return
-        for name, value in changes.items():
-            if self.field_versions.get(name, 0) >= version:
-                continue
-            self.field_versions[name] = version
+        merged = ParticipantCopy(
+            self.participant_id, values=self._values(), versions=self.field_versions
+        ).merge(version, {str(name): value for name, value in changes.items()})
+        self.field_versions = dict(merged.versions)
+        for name in changes:
+            value = merged.values[name]
             if name == "consent":
                 self.channels = frozenset(cast("Iterable[Channel]", value))
             else:
                 setattr(self, name, value)
+
+    def _values(self) -> dict[str, object]:
+        return {
+            "full_name": self.full_name,
+            "gender": self.gender,
+            "phone": self.phone,
+            "email": self.email,
+            "consent": self.channels,
+        }
 
     # -- reaching the participant ---------------------------------------------------------------
 

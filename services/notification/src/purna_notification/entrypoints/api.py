@@ -178,7 +178,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
     settings = settings or NotificationSettings()
     app = create_service_app(
         settings,
-        title="Purna notification",
+        title="Purna notification API",
         version=__version__,
         description="Messages to participants in Bahasa Indonesia: delivery log and templates.",
         routers=[router],

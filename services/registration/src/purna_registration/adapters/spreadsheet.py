@@ -194,6 +194,23 @@ def template_csv() -> bytes:
     return codecs.BOM_UTF8 + buffer.getvalue().encode()
 
 
+GUIDE_HEADER = ("column", "required", "description", "example")
+
+
+def template_guide_rows() -> list[tuple[str, str, str, str]]:
+    """One line per column: whether it is required (by category), what it holds, an example."""
+    return [(c.name, c.required_for, c.description, c.example) for c in COLUMNS]
+
+
+def template_guide_csv() -> bytes:
+    """The template's guide as CSV, to keep beside the CSV template (``petunjuk``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(GUIDE_HEADER)
+    writer.writerows(template_guide_rows())
+    return codecs.BOM_UTF8 + buffer.getvalue().encode()
+
+
 def template_xlsx() -> bytes:
     """The template: a data sheet with the header row, and a sheet explaining each column."""
     from openpyxl import Workbook
@@ -210,16 +227,9 @@ def template_xlsx() -> bytes:
     for letter_index in range(1, len(COLUMNS) + 1):
         data.column_dimensions[data.cell(1, letter_index).column_letter].number_format = "@"
     guide = workbook.create_sheet("petunjuk")
-    guide.append(["column", "required", "description", "example"])
-    for column in COLUMNS:
-        guide.append(
-            [
-                column.name,
-                "ya" if column.required else "tidak",
-                column.description,
-                column.example,
-            ]
-        )
+    guide.append(list(GUIDE_HEADER))
+    for line in template_guide_rows():
+        guide.append(list(line))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

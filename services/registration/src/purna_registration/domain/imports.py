@@ -26,6 +26,12 @@ from .participant import (
     validate_registration,
 )
 
+PMI_COLUMNS = ("destination_country", "sector", "years_abroad", "returned_on")
+FAMILY_COLUMNS = ("relation", "worker_name", "worker_abroad")
+#: required on the rows of one category (``parse_row`` asks for exactly these)
+PMI_REQUIRED = ("destination_country", "sector", "years_abroad")
+FAMILY_REQUIRED = FAMILY_COLUMNS
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -34,9 +40,17 @@ class Column:
     description: str
     example: str
 
+    @property
+    def required_for(self) -> str:
+        """What the template's guide says: which rows must fill this column."""
+        if self.required:
+            return "ya (every row)"
+        if self.name in PMI_REQUIRED:
+            return "pmi_purna rows"
+        if self.name in FAMILY_REQUIRED:
+            return "keluarga_pmi rows"
+        return "tidak (optional)"
 
-PMI_COLUMNS = ("destination_country", "sector", "years_abroad", "returned_on")
-FAMILY_COLUMNS = ("relation", "worker_name", "worker_abroad")
 
 #: The template's columns, in order. ``required`` means required for every row; the pmi and
 #: family groups are required by category.
@@ -222,11 +236,7 @@ def parse_row(
         for name in FAMILY_COLUMNS:
             if cell(name):
                 errors.append(RowError(row_number, name, "must be empty for a pmi_purna row"))
-        country, sector, years_text = (
-            required("destination_country"),
-            required("sector"),
-            required("years_abroad"),
-        )
+        country, sector, years_text = (required(name) for name in PMI_REQUIRED)
         years: int | None = None
         if years_text:
             try:
@@ -241,15 +251,16 @@ def parse_row(
         for name in PMI_COLUMNS:
             if cell(name):
                 errors.append(RowError(row_number, name, "must be empty for a keluarga_pmi row"))
-        relation, worker_name = required("relation").lower(), required("worker_name")
-        abroad_text = required("worker_abroad")
+        relation, worker_name, abroad_text = (required(name) for name in FAMILY_REQUIRED)
+        relation = relation.lower()
         abroad = typed_bool("worker_abroad", abroad_text) if abroad_text else None
         if abroad is not None:
             family = FamilyLink(relation, worker_name, abroad)
     elif category:
         errors.append(RowError(row_number, "category", "must be pmi_purna or keluarga_pmi"))
 
-    if errors or birth_date is None or consent is None:
+    if birth_date is None:
+        # the registration rules check everything against the birth date: nothing more to say
         return errors
     form = RegistrationForm(
         nik=nik,
@@ -263,15 +274,25 @@ def parse_row(
         category=category,
         pmi=pmi,
         family=family,
-        consent_granted=consent,
+        consent_granted=True if consent is None else consent,
         consent_channels=parse_channels(cell("consent_channels")),
         campaign_id=campaign_id,
         office=office,
     )
     try:
-        return validate_registration(form, today=today)
+        registration = validate_registration(form, today=today)
     except ValidationFailed as failed:
-        return [RowError(row_number, _column(e.field), e.message) for e in failed.errors]
+        # Every problem of the row at once: the rules' findings join the cell checks', except
+        # on columns already reported and on a pmi/family group that could not be built.
+        reported = {e.field for e in errors}
+        more = [
+            RowError(row_number, column, e.message)
+            for e in failed.errors
+            if (column := _column(e.field)) not in reported
+            and not (errors and column in ("pmi", "family"))
+        ]
+        return errors + more
+    return errors or registration
 
 
 def duplicate_in_file(first_row: int) -> str:

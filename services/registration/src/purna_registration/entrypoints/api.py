@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import re
 import tempfile
@@ -31,6 +32,7 @@ from ..adapters.spreadsheet import (
     SpreadsheetError,
     detect_format,
     template_csv,
+    template_guide_csv,
     template_xlsx,
 )
 from ..bootstrap import build_unit_of_work
@@ -42,15 +44,12 @@ from ..service_layer import audit, campaigns, imports, participants
 from ..service_layer.actor import Actor
 from ..service_layer.participants import (
     AlreadyRegistered,
-    Forbidden,
-    NotFound,
-    VersionMismatch,
 )
 from ..service_layer.unit_of_work import RegistrationUnitOfWork
 from ..settings import RegistrationSettings
-from . import schemas as s
+from . import schemas
 
-VERSION = "1.0.0"
+VERSION = importlib.metadata.version("purna-registration")  # as the other services
 
 Writer = Annotated[Principal, Depends(require_roles(Role.OPERATOR))]
 Reader = Annotated[Principal, Depends(require_read(Role.OPERATOR))]
@@ -132,14 +131,6 @@ def _install_domain_errors(app: FastAPI) -> None:
             headers={"Location": f"/participants/{exc.participant_id}"},
         ).response(request)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return ProblemError(404, "Not Found", "No such resource.").response(request)
-
-    async def forbidden(request: Request, exc: Exception) -> Response:
-        return ProblemError(403, "Forbidden", "Your role or office does not allow this.").response(
-            request
-        )
-
     async def withdrawn(request: Request, exc: Exception) -> Response:
         return ProblemError(
             409,
@@ -147,22 +138,10 @@ def _install_domain_errors(app: FastAPI) -> None:
             "The participant withdrew consent: the record is kept but no longer processed.",
         ).response(request)
 
-    async def stale(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, VersionMismatch)
-        return ProblemError(
-            412,
-            "Precondition Failed",
-            f"The record changed: it is at version {exc.current}. Read it again.",
-            current_version=exc.current,
-        ).response(request)
-
     for kind, handler in (
         (ValidationFailed, validation),
         (AlreadyRegistered, duplicate),
-        (NotFound, not_found),
-        (Forbidden, forbidden),
         (ConsentWithdrawnError, withdrawn),
-        (VersionMismatch, stale),
     ):
         app.add_exception_handler(kind, handler)
 
@@ -185,7 +164,7 @@ def _if_match(value: str | None) -> int | None:
 participants_router = APIRouter(tags=["participants"])
 
 
-def _registration_form(body: s.RegisterParticipant, office: str) -> RegistrationForm:
+def _registration_form(body: schemas.RegisterParticipant, office: str) -> RegistrationForm:
     return RegistrationForm(
         nik=body.nik,
         full_name=body.full_name,
@@ -208,12 +187,12 @@ def _registration_form(body: s.RegisterParticipant, office: str) -> Registration
 @participants_router.post(
     "/participants",
     status_code=201,
-    response_model=s.ParticipantOut,
+    response_model=schemas.ParticipantOut,
     summary="Register a PMI purna or keluarga PMI (once per NIK)",
     responses=problem_responses(409),
 )
 async def register_participant(
-    body: s.RegisterParticipant, principal: Writer, tx: IdempotentTx, request: Request
+    body: schemas.RegisterParticipant, principal: Writer, tx: IdempotentTx, request: Request
 ) -> JSONResponse:
     office = _office_for_write(principal, body.office)
     form = _registration_form(body, office)
@@ -221,7 +200,7 @@ async def register_participant(
 
     async def work(uow: RegistrationUnitOfWork) -> tuple[int, Any]:
         p = await participants.register(uow, form, actor, vault=_vault(request))
-        return 201, s.ParticipantOut.of(p).model_dump(mode="json")
+        return 201, schemas.ParticipantOut.of(p).model_dump(mode="json")
 
     response = await tx.respond(work)
     if response.status_code == 201:
@@ -232,7 +211,7 @@ async def register_participant(
 
 @participants_router.get(
     "/participants",
-    response_model=Page[s.ParticipantOut],
+    response_model=Page[schemas.ParticipantOut],
     summary="List participants (NIK masked), filtered and paginated",
 )
 async def list_participants_route(
@@ -247,7 +226,7 @@ async def list_participants_route(
     campaign_id: Annotated[str | None, Query(max_length=64)] = None,
     name: Annotated[str | None, Query(max_length=200, description="Words of the name")] = None,
     office: Annotated[str | None, Query(max_length=16, description="admin/auditor only")] = None,
-) -> Page[s.ParticipantOut]:
+) -> Page[schemas.ParticipantOut]:
     actor = _actor(principal, request)
     scope = participants.listing_office(actor, office.upper() if office else None)
     f = ParticipantFilter(
@@ -259,45 +238,48 @@ async def list_participants_route(
         name=name,
     )
 
-    async def work(uow: RegistrationUnitOfWork) -> Page[s.ParticipantOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[schemas.ParticipantOut]:
         session = uow.session
         items, total = await list_participants(session, f, limit=limit, offset=offset)
         return Page(
-            items=[s.ParticipantOut.of(p) for p in items], total=total, limit=limit, offset=offset
+            items=[schemas.ParticipantOut.of(p) for p in items],
+            total=total,
+            limit=limit,
+            offset=offset,
         )
 
-    result: Page[s.ParticipantOut] = await tx.run(work)
+    result: Page[schemas.ParticipantOut] = await tx.run(work)
     return result
 
 
 @participants_router.post(
     "/participants/lookup",
-    response_model=s.NikLookupResult,
+    response_model=schemas.NikLookupResult,
     summary="Is this NIK registered? (the NIK travels in the body, never in a URL)",
 )
 async def lookup_nik(
-    body: s.NikLookup, principal: Writer, tx: Tx, request: Request
-) -> s.NikLookupResult:
+    body: schemas.NikLookup, principal: Writer, tx: Tx, request: Request
+) -> schemas.NikLookupResult:
     digest = participants.nik_digest_for_search(body.nik, _vault(request))
 
-    async def work(uow: RegistrationUnitOfWork) -> s.NikLookupResult:
+    async def work(uow: RegistrationUnitOfWork) -> schemas.NikLookupResult:
         session = uow.session
         items, _ = await list_participants(
             session, ParticipantFilter(nik_digest=digest), limit=1, offset=0
         )
         if not items:
-            return s.NikLookupResult(registered=False)
-        return s.NikLookupResult(
+            return schemas.NikLookupResult(registered=False)
+        return schemas.NikLookupResult(
             registered=True, participant_id=items[0].id, office=items[0].office
         )
 
-    result: s.NikLookupResult = await tx.run(work)
+    result: schemas.NikLookupResult = await tx.run(work)
     return result
 
 
 @participants_router.get(
     "/participants/{participant_id}",
-    response_model=s.ParticipantOut,
+    response_model=schemas.ParticipantOut,
     summary="One participant; the NIK in clear only on request, to allowed roles, audited",
     responses=problem_responses(404),
 )
@@ -311,14 +293,15 @@ async def get_participant(
         Query(description="Show the NIK in clear (admin; operator of the same office only)"),
     ] = False,
     purpose: Annotated[
-        s.NikPurpose | None, Query(description="Why the NIK is read; required with reveal_nik")
+        schemas.NikPurpose | None,
+        Query(description="Why the NIK is read; required with reveal_nik"),
     ] = None,
 ) -> JSONResponse:
     if reveal_nik and purpose is None:
         raise ValidationFailed.single("purpose", "is required when reveal_nik is true")
     actor = _actor(principal, request)
 
-    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
+    async def work(uow: RegistrationUnitOfWork) -> schemas.ParticipantOut:
         session = uow.session
         p = await participants.load(session, participant_id, actor)
         clear = None
@@ -327,16 +310,16 @@ async def get_participant(
             clear = await participants.read_nik(
                 session, p, actor, purpose=purpose, vault=_vault(request)
             )
-        return s.ParticipantOut.of(p, clear_nik=clear)
+        return schemas.ParticipantOut.of(p, clear_nik=clear)
 
-    out: s.ParticipantOut = await tx.run(work)
+    out: schemas.ParticipantOut = await tx.run(work)
     headers = _etag(out.version)
     if reveal_nik:
         headers["Cache-Control"] = "no-store"
     return JSONResponse(out.model_dump(mode="json"), headers=headers)
 
 
-def _changes(body: s.ParticipantPatch) -> ParticipantChanges:
+def _changes(body: schemas.ParticipantPatch) -> ParticipantChanges:
     sent = body.model_fields_set
     for name in ("full_name", "phone", "address", "marital_status", "consent"):
         if name in sent and getattr(body, name) is None:
@@ -355,13 +338,13 @@ def _changes(body: s.ParticipantPatch) -> ParticipantChanges:
 
 @participants_router.patch(
     "/participants/{participant_id}",
-    response_model=s.ParticipantOut,
+    response_model=schemas.ParticipantOut,
     summary="Correct contact, address, marital status, name or messaging channels",
     responses=problem_responses(404, 409, 412),
 )
 async def patch_participant(
     participant_id: str,
-    body: s.ParticipantPatch,
+    body: schemas.ParticipantPatch,
     principal: Writer,
     tx: Tx,
     request: Request,
@@ -373,19 +356,19 @@ async def patch_participant(
     expected = _if_match(if_match)
     actor = _actor(principal, request)
 
-    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
+    async def work(uow: RegistrationUnitOfWork) -> schemas.ParticipantOut:
         p = await participants.change(
             uow, participant_id, changes, actor, expected_version=expected
         )
-        return s.ParticipantOut.of(p)
+        return schemas.ParticipantOut.of(p)
 
-    out: s.ParticipantOut = await tx.run(work)
+    out: schemas.ParticipantOut = await tx.run(work)
     return JSONResponse(out.model_dump(mode="json"), headers=_etag(out.version))
 
 
 @participants_router.post(
     "/participants/{participant_id}/consent-withdrawal",
-    response_model=s.ParticipantOut,
+    response_model=schemas.ParticipantOut,
     summary="Record withdrawal of consent: every service stops processing and messaging",
     responses=problem_responses(404),
 )
@@ -394,11 +377,11 @@ async def withdraw_consent(
 ) -> JSONResponse:
     actor = _actor(principal, request)
 
-    async def work(uow: RegistrationUnitOfWork) -> s.ParticipantOut:
+    async def work(uow: RegistrationUnitOfWork) -> schemas.ParticipantOut:
         p = await participants.withdraw_consent(uow, participant_id, actor)
-        return s.ParticipantOut.of(p)
+        return schemas.ParticipantOut.of(p)
 
-    out: s.ParticipantOut = await tx.run(work)
+    out: schemas.ParticipantOut = await tx.run(work)
     return JSONResponse(out.model_dump(mode="json"), headers=_etag(out.version))
 
 
@@ -407,9 +390,9 @@ async def withdraw_consent(
 campaigns_router = APIRouter(tags=["campaigns"])
 
 
-@campaigns_router.post("/campaigns", status_code=201, response_model=s.CampaignOut)
+@campaigns_router.post("/campaigns", status_code=201, response_model=schemas.CampaignOut)
 async def create_campaign(
-    body: s.CreateCampaign, principal: Writer, tx: IdempotentTx, request: Request
+    body: schemas.CreateCampaign, principal: Writer, tx: IdempotentTx, request: Request
 ) -> JSONResponse:
     office = _office_for_write(principal, body.office)
     form = CampaignForm(
@@ -424,12 +407,12 @@ async def create_campaign(
 
     async def work(uow: RegistrationUnitOfWork) -> tuple[int, Any]:
         campaign = await campaigns.create(uow, form, actor)
-        return 201, s.CampaignOut.of(campaign).model_dump(mode="json")
+        return 201, schemas.CampaignOut.of(campaign).model_dump(mode="json")
 
     return await tx.respond(work)
 
 
-@campaigns_router.get("/campaigns", response_model=Page[s.CampaignOut])
+@campaigns_router.get("/campaigns", response_model=Page[schemas.CampaignOut])
 async def list_campaigns(
     principal: Reader,
     tx: Tx,
@@ -438,10 +421,10 @@ async def list_campaigns(
     offset: Offset = 0,
     office: Annotated[str | None, Query(max_length=16)] = None,
     active_on: Annotated[date | None, Query(description="Campaigns running on this day")] = None,
-) -> Page[s.CampaignOut]:
+) -> Page[schemas.CampaignOut]:
     actor = _actor(principal, request)
 
-    async def work(uow: RegistrationUnitOfWork) -> Page[s.CampaignOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[schemas.CampaignOut]:
         session = uow.session
         items, total = await campaigns.list_campaigns(
             session,
@@ -452,32 +435,35 @@ async def list_campaigns(
             offset=offset,
         )
         return Page(
-            items=[s.CampaignOut.of(c) for c in items], total=total, limit=limit, offset=offset
+            items=[schemas.CampaignOut.of(c) for c in items],
+            total=total,
+            limit=limit,
+            offset=offset,
         )
 
-    result: Page[s.CampaignOut] = await tx.run(work)
+    result: Page[schemas.CampaignOut] = await tx.run(work)
     return result
 
 
 @campaigns_router.get(
     "/campaigns/{campaign_id}",
-    response_model=s.CampaignDetail,
+    response_model=schemas.CampaignDetail,
     summary="A campaign with live counts by village and category",
     responses=problem_responses(404),
 )
 async def get_campaign(
     campaign_id: str, principal: Reader, tx: Tx, request: Request
-) -> s.CampaignDetail:
+) -> schemas.CampaignDetail:
     actor = _actor(principal, request)
 
-    async def work(uow: RegistrationUnitOfWork) -> s.CampaignDetail:
+    async def work(uow: RegistrationUnitOfWork) -> schemas.CampaignDetail:
         session = uow.session
         campaign, tally = await campaigns.get_with_tally(session, campaign_id, actor)
-        return s.CampaignDetail(
-            **s.CampaignOut.of(campaign).model_dump(), counts=s.CampaignCounts.of(tally)
+        return schemas.CampaignDetail(
+            **schemas.CampaignOut.of(campaign).model_dump(), counts=schemas.CampaignCounts.of(tally)
         )
 
-    result: s.CampaignDetail = await tx.run(work)
+    result: schemas.CampaignDetail = await tx.run(work)
     return result
 
 
@@ -510,7 +496,7 @@ def _spool_upload(source: IO[bytes], folder: Path, limit: int) -> tuple[Path, in
 @imports_router.post(
     "/imports",
     status_code=202,
-    response_model=s.ImportOut,
+    response_model=schemas.ImportOut,
     summary="Upload a CSV or XLSX of participants; rows are registered in the background",
     responses=problem_responses(413),
 )
@@ -550,7 +536,7 @@ async def upload_import(
                     campaign_id=campaign_id or None,
                     actor=actor,
                 )
-            return 202, s.ImportOut.of(job).model_dump(mode="json")
+            return 202, schemas.ImportOut.of(job).model_dump(mode="json")
 
         fingerprint = f"{digest} {job_office} {campaign_id or ''}"
         result = await tx.execute(work, fingerprint=fingerprint)
@@ -561,16 +547,21 @@ async def upload_import(
 
 @imports_router.get(
     "/imports/template",
-    summary="The intake template: CSV header, or XLSX with a sheet explaining each column",
+    summary="The intake template: CSV header, its guide (format=csv-guide: which columns each "
+    "category requires, what they hold), or XLSX with the guide as a second sheet",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}}},
 )
 async def import_template(
-    principal: Reader, file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv"
+    principal: Reader,
+    file_format: Annotated[Literal["csv", "csv-guide", "xlsx"], Query(alias="format")] = "csv",
 ) -> Response:
     if file_format == "xlsx":
         content = await asyncio.to_thread(template_xlsx)
         media, name = XLSX_MEDIA_TYPE, "purna-peserta.xlsx"
+    elif file_format == "csv-guide":
+        content = template_guide_csv()
+        media, name = "text/csv; charset=utf-8", "purna-peserta-petunjuk.csv"
     else:
         content, media, name = template_csv(), "text/csv; charset=utf-8", "purna-peserta.csv"
     return Response(
@@ -578,26 +569,26 @@ async def import_template(
     )
 
 
-@imports_router.get("/imports", response_model=Page[s.ImportOut])
+@imports_router.get("/imports", response_model=Page[schemas.ImportOut])
 async def list_imports(
     principal: Reader, tx: Tx, request: Request, limit: Limit = 50, offset: Offset = 0
-) -> Page[s.ImportOut]:
+) -> Page[schemas.ImportOut]:
     actor = _actor(principal, request)
 
-    async def work(uow: RegistrationUnitOfWork) -> Page[s.ImportOut]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[schemas.ImportOut]:
         session = uow.session
         jobs, total = await imports.list_jobs(session, actor, limit=limit, offset=offset)
         return Page(
-            items=[s.ImportOut.of(j) for j in jobs], total=total, limit=limit, offset=offset
+            items=[schemas.ImportOut.of(j) for j in jobs], total=total, limit=limit, offset=offset
         )
 
-    result: Page[s.ImportOut] = await tx.run(work)
+    result: Page[schemas.ImportOut] = await tx.run(work)
     return result
 
 
 @imports_router.get(
     "/imports/{import_id}",
-    response_model=s.ImportReport,
+    response_model=schemas.ImportReport,
     summary="Progress and report of an import; row errors paginated by row number",
     responses=problem_responses(404),
 )
@@ -608,24 +599,24 @@ async def get_import(
     request: Request,
     limit: Limit = 100,
     offset: Offset = 0,
-) -> s.ImportReport:
+) -> schemas.ImportReport:
     actor = _actor(principal, request)
 
-    async def work(uow: RegistrationUnitOfWork) -> s.ImportReport:
+    async def work(uow: RegistrationUnitOfWork) -> schemas.ImportReport:
         session = uow.session
         job = await imports.get_job(session, import_id, actor)
         errors, total = await imports.job_errors(session, job.id, limit=limit, offset=offset)
-        return s.ImportReport(
-            **s.ImportOut.fields_of(job),
+        return schemas.ImportReport(
+            **schemas.ImportOut.fields_of(job),
             errors=Page(
-                items=[s.ImportRowError.of(e) for e in errors],
+                items=[schemas.ImportRowError.of(e) for e in errors],
                 total=total,
                 limit=limit,
                 offset=offset,
             ),
         )
 
-    result: s.ImportReport = await tx.run(work)
+    result: schemas.ImportReport = await tx.run(work)
     return result
 
 
@@ -636,7 +627,7 @@ audit_router = APIRouter(tags=["audit"])
 
 @audit_router.get(
     "/audit-log",
-    response_model=Page[s.AuditEntry],
+    response_model=Page[schemas.AuditEntry],
     summary="Who read or changed personal data, newest first (admin, auditor)",
 )
 async def read_audit_log(
@@ -647,20 +638,20 @@ async def read_audit_log(
     offset: Offset = 0,
     participant_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Literal["nik_read", "registered", "updated", "consent_withdrawn"] | None = None,
-) -> Page[s.AuditEntry]:
-    async def work(uow: RegistrationUnitOfWork) -> Page[s.AuditEntry]:
+) -> Page[schemas.AuditEntry]:
+    async def work(uow: RegistrationUnitOfWork) -> Page[schemas.AuditEntry]:
         session = uow.session
         entries, total = await audit.read_log(
             session, participant_id=participant_id, action=action, limit=limit, offset=offset
         )
         return Page(
-            items=[s.AuditEntry(**dataclasses.asdict(e)) for e in entries],
+            items=[schemas.AuditEntry(**dataclasses.asdict(e)) for e in entries],
             total=total,
             limit=limit,
             offset=offset,
         )
 
-    result: Page[s.AuditEntry] = await tx.run(work)
+    result: Page[schemas.AuditEntry] = await tx.run(work)
     return result
 
 
@@ -673,7 +664,7 @@ def create_app(
     settings = settings or RegistrationSettings()
     app = create_service_app(
         settings,
-        title="Purna Registration",
+        title="Purna registration API",
         version=VERSION,
         description=(
             "Registration of PMI purna (returned migrant workers) and keluarga PMI (their "

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid_utils
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from purna_shared.errors import ForbiddenError, NotFoundError, PreconditionFailedError
+
 from ..adapters import repository as repo
 from ..adapters.nik_vault import NikVault
 from ..domain.access import OFFICE_WIDE_ROLES, may_read_nik
@@ -33,17 +35,25 @@ class AlreadyRegistered(Exception):  # noqa: N818 - a fact, not a failure
         self.participant_id = participant_id
 
 
-class NotFound(Exception):  # noqa: N818
-    pass
+class NotFound(NotFoundError):  # noqa: N818
+    """Nothing with that id, or nothing the caller's office may know exists (the answer never
+    says which, nor echoes the id)."""
+
+    def __init__(self, _what: str = "") -> None:
+        super().__init__("No such resource.")
 
 
-class Forbidden(Exception):  # noqa: N818
-    pass
+class Forbidden(ForbiddenError):  # noqa: N818
+    def __init__(self, _what: str = "") -> None:
+        super().__init__("Your role or office does not allow this.")
 
 
-class VersionMismatch(Exception):  # noqa: N818
+class VersionMismatch(PreconditionFailedError):  # noqa: N818
     def __init__(self, current: int) -> None:
-        super().__init__(current)
+        super().__init__(
+            f"The record changed: it is at version {current}. Read it again.",
+            current_version=current,
+        )
         self.current = current
 
 

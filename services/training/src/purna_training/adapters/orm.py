@@ -9,7 +9,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -20,7 +19,7 @@ from sqlalchemy import (
     Text,
 )
 
-from purna_shared.db import new_metadata
+from purna_shared.db import UtcDateTime, new_metadata
 
 MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 
@@ -67,11 +66,11 @@ training_sessions = Table(
         nullable=False,
         comment="enrolments so far; the next one gets arrival number arrivals + 1",
     ),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(200), nullable=False),
-    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("completed_at", UtcDateTime(), nullable=True),
     Column("completed_by", String(200), nullable=True),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancel_reason", String(500), nullable=True),
     CheckConstraint("capacity >= 1", name="capacity_positive"),
     CheckConstraint("end_date >= start_date", name="dates_ordered"),
@@ -94,9 +93,9 @@ enrollments = Table(
         nullable=False,
         comment="order in which the enrolment took the session lock; the waitlist follows it",
     ),
-    Column("enrolled_at", DateTime(timezone=True), nullable=False),
-    Column("promoted_at", DateTime(timezone=True), nullable=True),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("enrolled_at", UtcDateTime(), nullable=False),
+    Column("promoted_at", UtcDateTime(), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancel_reason", String(500), nullable=True),
     comment="one row per session and participant; re-enrolling after a cancellation reuses it",
 )
@@ -108,7 +107,7 @@ attendance_days = Table(
     metadata,
     Column("session_id", String(_ID), ForeignKey("training_sessions.id"), primary_key=True),
     Column("day", Date, primary_key=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
     Column("recorded_by", String(200), nullable=False),
     comment="session days whose attendance was taken (possibly with nobody present)",
 )
@@ -133,7 +132,7 @@ assessments = Table(
     Column("session_id", String(_ID), ForeignKey("training_sessions.id"), primary_key=True),
     Column("participant_id", String(_ID), primary_key=True),
     Column("passed", Boolean, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
     Column("recorded_by", String(200), nullable=False),
     comment="assessment results, for programmes whose completion rule requires one",
 )
@@ -175,7 +174,7 @@ participants = Table(
     Column("full_name_version", Integer, nullable=False),
     Column("consent_granted", Boolean, nullable=False),
     Column("consent_version", Integer, nullable=False),
-    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
     comment="read model of registration's participants: only what training needs",
 )

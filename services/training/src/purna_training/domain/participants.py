@@ -1,11 +1,11 @@
 """Training's read model of participants, built from registration's events.
 
-Events of one participant may arrive in any order and more than once. Each field the model
-keeps remembers the participant version that set it, and an event changes a field only when
-its version is newer: so every delivery order, with any duplicates, ends in the same state,
-the one of the newest version. An update that arrives before its registration is kept (the
-participant is then not ``registered`` yet, so not enrolable) and the registration, when it
-comes, fills in only what the newer update did not set.
+Kept by the shared participant-copy policy (``purna_shared.participant_copy``): events of one
+participant may arrive in any order and more than once; each field remembers the version that
+set it and changes only for a newer one, so every delivery order ends in the state of the
+newest version. An update that arrives before its registration is kept (the participant is
+then not ``registered`` yet, so not enrolable) and the registration, when it comes, fills in
+only what the newer update did not set.
 
 Training keeps only what it needs: the name (certificates), office and category, and consent.
 """
@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
+
+from purna_shared.participant_copy import ParticipantCopy
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,42 +66,73 @@ class ParticipantRecord:
         return cls(participant_id)
 
 
-def apply_registration(record: ParticipantRecord, event: Registration) -> ParticipantRecord:
-    changed = replace(
-        record,
-        registered=True,
-        version=max(record.version, event.version),
-        office=event.office,
-        category=event.category,
+# The shared participant-copy policy (purna_shared.participant_copy) decides; these map
+# training's record onto it and back. Consent and the withdrawal time share one version.
+_VERSIONED = {"full_name": "full_name_version", "consent": "consent_version"}
+
+
+def _as_copy(record: ParticipantRecord) -> ParticipantCopy:
+    registered_at = record.version if record.registered else 0
+    return ParticipantCopy(
+        participant_id=record.participant_id,
+        registered=record.registered,
+        version=record.version,
+        values={
+            "office": record.office,
+            "category": record.category,
+            "full_name": record.full_name,
+            "consent": record.consent_granted,
+            "withdrawn_at": record.withdrawn_at,
+        },
+        versions={
+            "office": registered_at,
+            "category": registered_at,
+            "full_name": record.full_name_version,
+            "consent": record.consent_version,
+            "withdrawn_at": record.consent_version,
+        },
     )
-    if event.version > record.full_name_version:
-        changed = replace(changed, full_name=event.full_name, full_name_version=event.version)
-    if event.version > record.consent_version:
-        # consent is required to register, so a registration always grants it
-        changed = replace(
-            changed, consent_granted=True, consent_version=event.version, withdrawn_at=None
-        )
-    return changed
+
+
+def _merged(
+    record: ParticipantRecord, version: int, changes: dict[str, Any], *, registration: bool = False
+) -> ParticipantRecord:
+    copy = _as_copy(record).merge(version, changes, registration=registration)
+    return replace(
+        record,
+        registered=copy.registered,
+        version=copy.version,
+        office=copy.get("office"),
+        category=copy.get("category"),
+        full_name=copy.get("full_name"),
+        full_name_version=copy.versions.get("full_name", 0),
+        consent_granted=bool(copy.get("consent")),
+        consent_version=copy.versions.get("consent", 0),
+        withdrawn_at=copy.get("withdrawn_at"),
+    )
+
+
+def apply_registration(record: ParticipantRecord, event: Registration) -> ParticipantRecord:
+    # consent is required to register, so a registration always grants it
+    changes = {
+        "office": event.office,
+        "category": event.category,
+        "full_name": event.full_name,
+        "consent": True,
+        "withdrawn_at": None,
+    }
+    return _merged(record, event.version, changes, registration=True)
 
 
 def apply_update(record: ParticipantRecord, event: Update) -> ParticipantRecord:
-    changed = replace(record, version=max(record.version, event.version))
-    if event.full_name is not None and event.version > record.full_name_version:
-        changed = replace(changed, full_name=event.full_name, full_name_version=event.version)
-    if event.consent_granted is not None and event.version > record.consent_version:
-        changed = replace(
-            changed,
-            consent_granted=event.consent_granted,
-            consent_version=event.version,
-            withdrawn_at=None if event.consent_granted else event.at,
-        )
-    return changed
+    changes: dict[str, Any] = {}
+    if event.full_name is not None:
+        changes["full_name"] = event.full_name
+    if event.consent_granted is not None:
+        changes["consent"] = event.consent_granted
+        changes["withdrawn_at"] = None if event.consent_granted else event.at
+    return _merged(record, event.version, changes)
 
 
 def apply_withdrawal(record: ParticipantRecord, event: Withdrawal) -> ParticipantRecord:
-    changed = replace(record, version=max(record.version, event.version))
-    if event.version > record.consent_version:
-        changed = replace(
-            changed, consent_granted=False, consent_version=event.version, withdrawn_at=event.at
-        )
-    return changed
+    return _merged(record, event.version, {"consent": False, "withdrawn_at": event.at})

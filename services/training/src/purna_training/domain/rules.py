@@ -16,8 +16,5 @@ DEFAULT_MIN_ATTENDANCE_SHARE: Final = Decimal("0.75")
 MAX_CAPACITY: Final = 200
 MAX_SESSION_DAYS: Final = 31
 
-#: NTB's local time (WITA, UTC+8, no daylight saving): the calendar trainers and participants use
-LOCAL_TIMEZONE: Final = "Asia/Makassar"
-
 #: attendance rates are shown (API, events) with this many decimal places
 ATTENDANCE_RATE_PLACES: Final = 4

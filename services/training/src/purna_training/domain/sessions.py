@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from .errors import (
     InvalidScheduleError,
@@ -15,7 +14,7 @@ from .errors import (
     SessionNotOverError,
 )
 from .programmes import CompletionRule
-from .rules import LOCAL_TIMEZONE, MAX_CAPACITY, MAX_SESSION_DAYS
+from .rules import MAX_CAPACITY, MAX_SESSION_DAYS
 
 
 class SessionStatus(StrEnum):
@@ -121,8 +120,3 @@ class TrainingSession:
     completed_by: str | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar day in NTB (WITA) at ``moment`` (an aware datetime)."""
-    return moment.astimezone(ZoneInfo(LOCAL_TIMEZONE)).date()

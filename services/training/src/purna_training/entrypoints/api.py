@@ -23,8 +23,7 @@ from purna_shared.http.app import (
 from purna_shared.http.auth import Principal, Role, require_read, require_roles
 from purna_shared.http.pagination import limit_query, offset_query
 from purna_shared.http.problems import ProblemError, problem_responses
-from purna_shared.http.transaction import Transaction as _Transaction
-from purna_shared.http.transaction import idempotent_transaction, transaction
+from purna_shared.http.transaction import Transaction, idempotent_transaction, transaction
 
 from .. import __version__
 from ..adapters.certificate_pdf import render_certificate
@@ -35,7 +34,7 @@ from ..domain.enrollment import EnrollmentStatus, waitlist_position
 from ..domain.errors import NotEnrolledError, TrainingRuleError
 from ..domain.sessions import SessionStatus
 from ..service_layer import attendance, completion, enrollment, sessions
-from ..service_layer.errors import NotFoundError, UnknownProgrammeError
+from ..service_layer.errors import UnknownProgrammeError
 from ..service_layer.unit_of_work import TrainingUnitOfWork
 from ..settings import TrainingSettings
 from . import problems
@@ -89,8 +88,8 @@ router = APIRouter()
 
 
 #: the transaction seam, typed with training's unit of work
-Transaction = Annotated[_Transaction[TrainingUnitOfWork], Depends(transaction)]
-Idempotent = Annotated[_Transaction[TrainingUnitOfWork], Depends(idempotent_transaction)]
+Tx = Annotated[Transaction[TrainingUnitOfWork], Depends(transaction)]
+IdempotentTx = Annotated[Transaction[TrainingUnitOfWork], Depends(idempotent_transaction)]
 
 
 def _audit(principal: Principal, what: str, session_id: str, count: int) -> None:
@@ -110,7 +109,7 @@ def _audit(principal: Principal, what: str, session_id: str, count: int) -> None
 
 
 @router.get("/programmes", tags=["programmes"], summary="List training programmes")
-async def list_programmes(_: Staff, tx: Transaction) -> ProgrammeList:
+async def list_programmes(_: Staff, tx: Tx) -> ProgrammeList:
     found = await tx.run(lambda uow: uow.repo.programmes())
     return ProgrammeList(items=[ProgrammeOut.of(p) for p in found], total=len(found))
 
@@ -121,7 +120,7 @@ async def list_programmes(_: Staff, tx: Transaction) -> ProgrammeList:
     summary="One training programme",
     responses=problem_responses(404),
 )
-async def get_programme(code: ProgrammeCodePath, _: Staff, tx: Transaction) -> ProgrammeOut:
+async def get_programme(code: ProgrammeCodePath, _: Staff, tx: Tx) -> ProgrammeOut:
     found = await tx.run(lambda uow: uow.repo.programme(code))
     if found is None:
         raise ProblemError(404, "Not Found", f"No programme {code!r}.")
@@ -137,7 +136,7 @@ async def get_programme(code: ProgrammeCodePath, _: Staff, tx: Transaction) -> P
     "completion rule they were scheduled with.",
 )
 async def put_programme(
-    code: ProgrammeCodePath, body: ProgrammeIn, _: Admin, tx: Transaction
+    code: ProgrammeCodePath, body: ProgrammeIn, _: Admin, tx: Tx
 ) -> JSONResponse:
     programme = body.programme(code)
     created = await tx.run(lambda uow: sessions.define_programme(uow, programme))
@@ -157,7 +156,7 @@ async def put_programme(
     summary="Schedule a village session (emits SessionScheduled)",
 )
 async def schedule_session(
-    body: ScheduleSessionIn, principal: Operator, idem: Idempotent
+    body: ScheduleSessionIn, principal: Operator, tx: IdempotentTx
 ) -> JSONResponse:
     ensure_may_schedule(principal, body.office)
     command = sessions.ScheduleSession(**body.model_dump())
@@ -166,13 +165,13 @@ async def schedule_session(
         session = await sessions.schedule_session(uow, command, scheduled_by=principal.subject)
         return 201, SessionOut.of(session, SeatCounts())
 
-    return await idem.respond(work)
+    return await tx.respond(work)
 
 
 @router.get("/sessions", tags=["sessions"], summary="List sessions, newest first")
 async def list_sessions(
     principal: Staff,
-    tx: Transaction,
+    tx: Tx,
     programme_code: Filter = None,
     office: Filter = None,
     regency_code: Filter = None,
@@ -208,7 +207,7 @@ async def list_sessions(
 
 
 @router.get("/sessions/{session_id}", tags=["sessions"], responses=problem_responses(404))
-async def get_session(session_id: SessionId, principal: Staff, tx: Transaction) -> SessionOut:
+async def get_session(session_id: SessionId, principal: Staff, tx: Tx) -> SessionOut:
     async def work(uow: TrainingUnitOfWork) -> SessionOut:
         session = await sessions.load_session(uow, session_id, may_read(principal))
         seats = await uow.repo.seat_counts([session.id])
@@ -228,7 +227,7 @@ async def cancel_session(
     session_id: SessionId,
     body: CancelSessionIn,
     principal: Operator,
-    idem: Idempotent,
+    tx: IdempotentTx,
 ) -> JSONResponse:
     async def work(uow: TrainingUnitOfWork) -> tuple[int, Any]:
         session = await sessions.cancel_session(
@@ -237,7 +236,7 @@ async def cancel_session(
         seats = await uow.repo.seat_counts([session.id])
         return 200, SessionOut.of(session, seats[session.id])
 
-    return await idem.respond(work)
+    return await tx.respond(work)
 
 
 # -- enrolments --------------------------------------------------------------------------------
@@ -254,7 +253,7 @@ async def cancel_session(
     responses=problem_responses(404, 409),
 )
 async def enrol(
-    session_id: SessionId, body: EnrolIn, principal: Operator, idem: Idempotent
+    session_id: SessionId, body: EnrolIn, principal: Operator, tx: IdempotentTx
 ) -> JSONResponse:
     async def work(uow: TrainingUnitOfWork) -> tuple[int, Any]:
         result = await enrollment.enrol(
@@ -262,7 +261,7 @@ async def enrol(
         )
         return (201 if result.created else 200), EnrolmentOut.of(result.enrollment, result.position)
 
-    return await idem.respond(work)
+    return await tx.respond(work)
 
 
 @router.get(
@@ -274,7 +273,7 @@ async def enrol(
 async def list_enrollments(
     session_id: SessionId,
     principal: Staff,
-    tx: Transaction,
+    tx: Tx,
     status: Annotated[list[EnrollmentStatus] | None, Query()] = None,
     limit: Limit = 50,
     offset: Offset = 0,
@@ -313,7 +312,7 @@ async def cancel_enrolment(
     session_id: SessionId,
     participant_id: ParticipantPath,
     principal: Operator,
-    tx: Transaction,
+    tx: Tx,
     reason: Annotated[
         str | None, Query(max_length=500, pattern=NO_CONTROL, description="Why, briefly")
     ] = None,
@@ -351,7 +350,7 @@ async def record_attendance(
     date: Annotated[dt.date, Path(description="Session day (YYYY-MM-DD, WITA)")],
     body: AttendanceIn,
     principal: Teacher,
-    tx: Transaction,
+    tx: Tx,
 ) -> AttendanceOut:
     async def work(uow: TrainingUnitOfWork) -> AttendanceOut:
         taken = await attendance.record_attendance(
@@ -382,9 +381,7 @@ async def record_attendance(
     summary="The attendance sheet: every session day and who was present",
     responses=problem_responses(404),
 )
-async def get_attendance(
-    session_id: SessionId, principal: Staff, tx: Transaction
-) -> AttendanceSheet:
+async def get_attendance(session_id: SessionId, principal: Staff, tx: Tx) -> AttendanceSheet:
     async def work(uow: TrainingUnitOfWork) -> AttendanceSheet:
         session = await sessions.load_session(uow, session_id, may_read(principal))
         sheet = await uow.repo.attendance(session.id)
@@ -412,7 +409,7 @@ async def record_assessment(
     participant_id: ParticipantPath,
     body: AssessmentIn,
     principal: Teacher,
-    tx: Transaction,
+    tx: Tx,
 ) -> AssessmentOut:
     async def work(uow: TrainingUnitOfWork) -> AssessmentOut:
         await attendance.record_assessment(
@@ -447,7 +444,7 @@ async def record_assessment(
     responses=problem_responses(404, 409),
 )
 async def complete_session(
-    session_id: SessionId, principal: Operator, idem: Idempotent
+    session_id: SessionId, principal: Operator, tx: IdempotentTx
 ) -> JSONResponse:
     async def work(uow: TrainingUnitOfWork) -> tuple[int, Any]:
         done = await completion.complete_session(
@@ -455,7 +452,7 @@ async def complete_session(
         )
         return 200, _completion_out(done.session.id, done.session.completed_at, done.outcomes)
 
-    return await idem.respond(work)
+    return await tx.respond(work)
 
 
 @router.get(
@@ -464,7 +461,7 @@ async def complete_session(
     summary="The stored outcomes of a completed session",
     responses=problem_responses(404, 409),
 )
-async def get_outcomes(session_id: SessionId, principal: Staff, tx: Transaction) -> CompletionOut:
+async def get_outcomes(session_id: SessionId, principal: Staff, tx: Tx) -> CompletionOut:
     async def work(uow: TrainingUnitOfWork) -> CompletionOut:
         session = await sessions.load_session(uow, session_id, may_read(principal))
         if session.status is not SessionStatus.COMPLETED:
@@ -501,7 +498,7 @@ def _completion_out(
     },
 )
 async def certificate(
-    session_id: SessionId, participant_id: ParticipantPath, principal: Staff, tx: Transaction
+    session_id: SessionId, participant_id: ParticipantPath, principal: Staff, tx: Tx
 ) -> Response:
     async def work(uow: TrainingUnitOfWork) -> bytes:
         session = await sessions.load_session(uow, session_id, may_read(principal))
@@ -557,7 +554,7 @@ def create_app(
     settings = settings or TrainingSettings()
     app = create_service_app(
         settings,
-        title="Purna training",
+        title="Purna training API",
         version=__version__,
         description="Training programmes, village sessions, enrolment with capacity and "
         "waitlist, attendance, completion and certificates (BP3MI).",
@@ -566,7 +563,6 @@ def create_app(
         unit_of_work=build_unit_of_work(clock),
     )
     app.add_exception_handler(TrainingRuleError, problems.rule_problem_handler)
-    app.add_exception_handler(NotFoundError, problems.not_found_handler)
     app.add_exception_handler(UnknownProgrammeError, problems.unknown_programme_handler)
     return app
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from purna_shared.http.problems import ProblemError
 
 from ..domain import errors as rules
-from ..service_layer.errors import NotFoundError, UnknownProgrammeError
+from ..service_layer.errors import UnknownProgrammeError
 
 #: a participant's registration normally reaches training within seconds
 RETRY_UNKNOWN_PARTICIPANT_SECONDS = 2
@@ -162,11 +162,6 @@ def not_enrolled_in_path(exc: rules.NotEnrolledError) -> ProblemError:
 async def rule_problem_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, rules.TrainingRuleError)
     return rule_problem(exc).response(request)
-
-
-async def not_found_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, NotFoundError)
-    return ProblemError(404, "Not Found", f"No {exc.kind} {exc.identifier}.").response(request)
 
 
 async def unknown_programme_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from purna_shared import errors
 
-class NotFoundError(Exception):
+
+class NotFoundError(errors.NotFoundError):
     """Nothing of that kind with that id (or not visible to the caller)."""
 
     def __init__(self, kind: str, identifier: str) -> None:
-        super().__init__(f"no {kind} {identifier}")
+        super().__init__(f"No {kind} {identifier}.")
         self.kind = kind
         self.identifier = identifier
 
