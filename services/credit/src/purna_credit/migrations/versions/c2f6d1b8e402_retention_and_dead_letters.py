@@ -1,7 +1,7 @@
 """messaging: dead letters kept in the database, indexes for the retention sweeper
 
 Revision ID: c2f6d1b8e402
-Revises: 121835a8d872
+Revises: 5b1c0e7d2a90
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision: str = 'c2f6d1b8e402'
-down_revision: Union[str, None] = '121835a8d872'
+down_revision: Union[str, None] = '5b1c0e7d2a90'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
