@@ -64,7 +64,7 @@ from .security import SecurityMiddleware
 log = logging.getLogger("purna_shared.http")
 
 #: error answers every service route may give (documented in OpenAPI as problem+json)
-SERVICE_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 422, 500, 503)
+SERVICE_ROUTE_PROBLEMS = problem_responses(400, 401, 403, 413, 415, 422, 500, 503)
 _HEALTH_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from purna_shared.http.pagination import Page
 from purna_shared.text import InputModel
@@ -49,6 +49,18 @@ Description = Annotated[
 
 SessionStatusName = Literal["scheduled", "in_progress", "completed", "cancelled"]
 EnrollmentStatusName = Literal["enrolled", "waitlisted", "cancelled"]
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    # SQLite hands timestamps back without their zone; they are stored in UTC
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+#: A moment as the API shows it: RFC 3339 with its offset (always UTC), as OpenAPI's
+#: date-time requires, whichever database it came from
+Instant = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
 class Request(InputModel):
@@ -172,9 +184,9 @@ class SessionOut(BaseModel):
     status: SessionStatusName
     completion_rule: CompletionRuleOut
     seats: SeatsOut
-    created_at: dt.datetime
-    completed_at: dt.datetime | None
-    cancelled_at: dt.datetime | None
+    created_at: Instant
+    completed_at: Instant | None
+    cancelled_at: Instant | None
     cancel_reason: str | None
 
     @classmethod
@@ -230,9 +242,9 @@ class EnrolmentOut(BaseModel):
     participant_id: str
     status: EnrollmentStatusName
     position: int | None = Field(description="1-based waitlist place; null unless waitlisted")
-    enrolled_at: dt.datetime
-    promoted_at: dt.datetime | None
-    cancelled_at: dt.datetime | None
+    enrolled_at: Instant
+    promoted_at: Instant | None
+    cancelled_at: Instant | None
 
     @classmethod
     def of(cls, e: Enrollment, position: int | None) -> EnrolmentOut:
@@ -338,5 +350,5 @@ class OutcomeOut(BaseModel):
 class CompletionOut(BaseModel):
     session_id: str
     status: SessionStatusName
-    completed_at: dt.datetime
+    completed_at: Instant
     outcomes: list[OutcomeOut]
