@@ -9,8 +9,7 @@ import pytest
 
 from purna_training.domain.certificates import (
     certificate_number,
-    office_city,
-    office_name,
+    issuing_office,
     regency_name,
     tanggal,
 )
@@ -51,7 +50,8 @@ def test_every_month_has_its_indonesian_name(month: int, name: str) -> None:
         ("5208", "Kabupaten Lombok Utara"),
         ("5271", "Kota Mataram"),
         ("5272", "Kota Bima"),
-        ("3578", "Kabupaten/Kota 3578"),  # outside NTB: named by its code
+        ("3578", "Kota Surabaya"),  # outside NTB too: any regency of the reference data
+        ("5299", "Kabupaten/Kota 5299"),  # no such regency: named by its code
     ],
 )
 def test_every_ntb_regency_is_named_by_its_code(code: str, name: str) -> None:
@@ -59,8 +59,9 @@ def test_every_ntb_regency_is_named_by_its_code(code: str, name: str) -> None:
 
 
 def test_the_issuing_office_and_where_it_signs() -> None:
-    assert (office_name("NTB"), office_city("NTB")) == ("BP3MI Nusa Tenggara Barat", "Mataram")
-    assert (office_name("XYZ"), office_city("XYZ")) == ("BP3MI XYZ", None)
+    ntb, unknown = issuing_office("NTB"), issuing_office("XYZ")
+    assert (ntb.name, ntb.city) == ("BP3MI Nusa Tenggara Barat", "Mataram")
+    assert (unknown.name, unknown.city) == ("BP3MI XYZ", "")  # no city: the date signs alone
 
 
 def test_certificate_numbers_and_their_refusals() -> None:
