@@ -93,9 +93,10 @@ async def faulty_system(
     finally:
         await admin.close()
     urls = {service.name: postgres.database_url(service.name) for service in SERVICES}
-    await asyncio.gather(
-        *(migrate_async(service.migrations_dir(), urls[service.name]) for service in SERVICES)
-    )
+    # one after another: Alembic's `context` is process-global, so migrations in parallel
+    # threads configure each other's environments
+    for service in SERVICES:
+        await migrate_async(service.migrations_dir(), urls[service.name])
     for service in SERVICES:
         env[f"{service.env_prefix}DATABASE_URL"] = urls[service.name]
     system = System(tmp_path, env=env, ports={service.name: free_port() for service in SERVICES})
