@@ -151,5 +151,9 @@ class InputModel(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _text_is_clean(cls, value: Any, info: ValidationInfo) -> Any:
-        _check_nested(value, nik_allowed=info.field_name in cls.nik_fields)
+        # ids (``participant_id``, ...) are Purna's own UUIDs, whose digit groups can line up
+        # into a NIK-shaped run; they are looked up, never passed on as free text
+        name = info.field_name or ""
+        is_id = name == "id" or name.endswith("_id")
+        _check_nested(value, nik_allowed=name in cls.nik_fields or is_id)
         return value

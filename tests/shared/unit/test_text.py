@@ -177,3 +177,15 @@ def test_mask_niks_stars_out_nik_shaped_runs_only() -> None:
     assert mask_niks("NIK 5202064107900001.") == "NIK ****************."
     assert mask_niks("5202 0641 0790 0001") == "**** **** **** ****"
     assert mask_niks("telp 081234567890, Rp100.000.000") == "telp 081234567890, Rp100.000.000"
+
+
+def test_an_id_whose_digit_groups_look_like_a_nik_is_accepted() -> None:
+    # a UUIDv7 can have all-digit groups; joined they read as a NIK-shaped run
+    from purna_shared.text import InputModel as Body
+
+    class Enrolment(Body):
+        participant_id: str
+        note: str = ""
+
+    uuid = "52020641-0790-7001-8123-456789abcdef"
+    assert Enrolment(participant_id=uuid).participant_id == uuid
